@@ -1,0 +1,22 @@
+"""askdefector: ask a folder of news articles a question, get verbatim quotes with citations."""
+
+from .corpus import Corpus, CorpusError, load_corpus
+from .embeddings import DEFAULT_MODEL, ModelError
+from .knowledge import IndexReport, KnowledgeBase, open
+from .types import Answer, Document, Hit, Passage, Quote
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Answer",
+    "Corpus",
+    "CorpusError",
+    "Document",
+    "Hit",
+    "IndexReport",
+    "KnowledgeBase",
+    "ModelError",
+    "Passage",
+    "Quote",
+    "load_corpus",
+    "open",
+]

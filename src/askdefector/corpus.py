@@ -1,0 +1,145 @@
+"""Stage 1: read a folder of articles into Documents.
+
+``.txt`` and ``.md`` files may start with a ``---`` header of ``key: value`` lines (title, outlet,
+authors, date); ``.html`` pages saved from a browser go through trafilatura, which finds the article
+body and its metadata. A file that can't be read is reported in ``Corpus.skipped`` and never stops
+the others.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .types import Document
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+MAX_TITLE_LINE = 200  # a first line longer than this is prose, not a title
+
+
+class CorpusError(Exception):
+    """The corpus as a whole can't be used (missing folder, nothing readable)."""
+
+
+class SkipFile(Exception):
+    """One file can't be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    documents: tuple[Document, ...]
+    skipped: tuple[tuple[str, str], ...]  # (path, reason)
+
+
+def load_corpus(folder: str | os.PathLike[str]) -> Corpus:
+    """Read every supported file under ``folder`` (recursively, sorted by path)."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder not found: {root}")
+    documents: list[Document] = []
+    skipped: list[tuple[str, str]] = []
+    for path in _article_files(root):
+        try:
+            documents.append(read_document(path, doc_id=path.relative_to(root).as_posix()))
+        except SkipFile as exc:
+            skipped.append((str(path), str(exc)))
+    return Corpus(tuple(documents), tuple(skipped))
+
+
+def _article_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    # os.walk without followlinks can't loop through symlinked folders.
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.lower().endswith(SUFFIXES) and not name.startswith("."):
+                found.append(Path(dirpath) / name)
+    return sorted(found)
+
+
+def read_document(path: Path, doc_id: str | None = None) -> Document:
+    """Read one article file; raise SkipFile with a one-line reason if it can't be used."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkipFile(exc.strerror or str(exc)) from None
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary file")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SkipFile("not UTF-8 text") from None
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    doc_id = doc_id or path.name
+    if path.suffix.lower() in HTML_SUFFIXES:
+        doc = _from_html(raw, doc_id, path)
+    else:
+        doc = _from_text(raw, doc_id, path)
+    if not doc.text.strip():
+        raise SkipFile("no article text")
+    return doc
+
+
+def parse_header(raw: str) -> tuple[dict[str, str], str]:
+    """Split an optional ``---``-fenced ``key: value`` header from the body."""
+    if not raw.startswith("---\n"):
+        return {}, raw
+    end = raw.find("\n---\n", 3)
+    if end < 0:
+        return {}, raw
+    fields: dict[str, str] = {}
+    for line in raw[4:end].splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            fields[key.strip().lower()] = value.strip()
+    return fields, raw[end + 5 :]
+
+
+def _from_text(raw: str, doc_id: str, path: Path) -> Document:
+    fields, body = parse_header(raw)
+    body = body.strip()
+    title = fields.get("title", "")
+    if not title:
+        first, _, rest = body.partition("\n\n")
+        first_line = first.strip().lstrip("#").strip()
+        if first and "\n" not in first.strip() and len(first_line) <= MAX_TITLE_LINE and rest.strip():
+            title, body = first_line, rest.strip()
+        else:
+            title = path.stem
+    return Document(
+        id=doc_id,
+        title=title,
+        text=body,
+        outlet=fields.get("outlet", ""),
+        authors=_split_authors(fields.get("authors", fields.get("author", ""))),
+        date=fields.get("date", ""),
+        source=str(path),
+    )
+
+
+def _from_html(raw: str, doc_id: str, path: Path) -> Document:
+    import trafilatura  # only needed for HTML, and slow to import
+
+    extracted = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False)
+    if extracted is None or not (extracted.text or "").strip():
+        raise SkipFile("no article found in the HTML page")
+    title = (extracted.title or "").strip() or path.stem
+    lines = [line.strip() for line in extracted.text.splitlines() if line.strip()]
+    if lines and lines[0] == title:
+        lines = lines[1:]  # trafilatura repeats the headline as the first line
+    return Document(
+        id=doc_id,
+        title=title,
+        text="\n\n".join(lines),
+        outlet=(extracted.sitename or "").strip(),
+        authors=_split_authors(extracted.author or ""),
+        date=(extracted.date or "").strip(),
+        source=str(path),
+    )
+
+
+def _split_authors(value: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in value.replace(";", ",").split(",") if a.strip()) if value else ()

@@ -1,0 +1,192 @@
+"""The engine: documents, passages, vectors and the lexical index, behind ``search`` and ``ask``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import answer as answering
+from .cache import VectorCache, embed_with_cache
+from .corpus import CorpusError, load_corpus
+from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
+from .lexical import LexicalIndex
+from .passages import make_passages
+from .search import cosine, fuse, top_k
+from .types import Answer, Document, Hit, Quote
+
+CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
+HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What building the knowledge base did, for ``askdefector index``."""
+
+    documents: int
+    passages: int
+    sentences: int
+    embedded: int  # texts sent to the model in this run
+    cache_dir: str
+    skipped: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+class KnowledgeBase:
+    """Articles ready to be searched and quoted. Build with ``open`` or ``from_documents``."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        embedder: Embedder,
+        cache_dir: str | os.PathLike[str] | None = None,
+        progress: ProgressFn | None = None,
+        skipped: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        ids = [d.id for d in documents]
+        if len(set(ids)) != len(ids):
+            raise ValueError("document ids must be unique")
+        self.documents = {d.id: d for d in documents}
+        self.embedder = embedder
+        self.passages, self.sentences = make_passages(documents)
+        texts = [p.text for p in self.passages] + [self.sentence_text(i) for i in range(len(self.sentences))]
+        cache = VectorCache(cache_dir, embedder.model_id) if cache_dir is not None else None
+        if cache is not None:
+            vectors, embedded = embed_with_cache(texts, embedder, cache, progress)
+            warnings = tuple(cache.warnings)
+        else:
+            vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
+        self.passage_vectors = vectors[: len(self.passages)]
+        self.sentence_vectors = vectors[len(self.passages) :]
+        self.lexical = LexicalIndex([p.text for p in self.passages])
+        self.sentence_terms = [frozenset(self.lexical.terms(self.sentence_text(i))) for i in range(len(self.sentences))]
+        self._sentence_texts = [self.sentence_text(i) for i in range(len(self.sentences))]
+        self._sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(self.sentences)}
+        self.report = IndexReport(
+            documents=len(self.documents),
+            passages=len(self.passages),
+            sentences=len(self.sentences),
+            embedded=embedded,
+            cache_dir=str(cache.folder) if cache is not None else "",
+            skipped=tuple(skipped),
+            warnings=warnings,
+        )
+
+    @classmethod
+    def from_documents(
+        cls,
+        documents: Iterable[Document],
+        cache_dir: str | os.PathLike[str] | None = None,
+        model: str = DEFAULT_MODEL,
+        embedder: Embedder | None = None,
+        progress: ProgressFn | None = None,
+    ) -> KnowledgeBase:
+        """Index ``documents``; vectors are cached under ``cache_dir`` when it is given."""
+        return cls(list(documents), embedder or SentenceTransformerEmbedder(model), cache_dir, progress)
+
+    def sentence_text(self, i: int) -> str:
+        s = self.sentences[i]
+        return self.documents[s.doc_id].text[s.start : s.end]
+
+    # -- querying ----------------------------------------------------------------------------
+
+    def _query(self, question: str, history: Sequence[str] | None) -> tuple[np.ndarray, str]:
+        """The query vector and lexical query text, leaning on the previous question if any."""
+        previous = [h for h in (history or []) if h.strip()][-1:]
+        vectors = self.embedder.encode([question, *previous])
+        vector = vectors[0]
+        text = question
+        if previous:
+            vector = vector + HISTORY_WEIGHT * vectors[1]
+            vector = vector / np.linalg.norm(vector)
+            text = f"{previous[0]} {question}"
+        return vector.astype(np.float32), text
+
+    def _rank(self, vector: np.ndarray, text: str) -> tuple[np.ndarray, np.ndarray]:
+        dense = cosine(self.passage_vectors, vector)
+        return fuse(dense, self.lexical.scores(text)), dense
+
+    def _hit(self, index: int, score: float) -> Hit:
+        p = self.passages[index]
+        return Hit(p.doc_id, self.documents[p.doc_id].title, p.text, p.start, p.end, float(score), p.paragraph, index)
+
+    def search(self, question: str, k: int = 5, history: Sequence[str] | None = None) -> list[Hit]:
+        """The ``k`` passages closest to the question, best first."""
+        _check_question(question)
+        if not self.passages:
+            return []
+        fused, _ = self._rank(*self._query(question, history))
+        return [self._hit(int(i), fused[i]) for i in top_k(fused, k)]
+
+    def ask(self, question: str, history: Sequence[str] | None = None, k: int = answering.MAX_QUOTES) -> Answer:
+        """Answer with at most ``k`` verbatim quotes, best first; ``found`` is False when the articles don't say."""
+        _check_question(question)
+        if not self.passages:
+            return Answer(question, False)
+        vector, text = self._query(question, history)
+        fused, dense = self._rank(vector, text)
+        best = top_k(fused, CANDIDATE_PASSAGES)
+        candidates: dict[int, tuple[int, float]] = {}
+        for p in best:
+            passage = self.passages[int(p)]
+            for start, _ in passage.sentences:
+                s = self._sentence_at[(passage.doc_id, start)]
+                if s not in candidates or candidates[s][1] < fused[p]:
+                    candidates[s] = (int(p), float(fused[p]))
+        ranked = answering.score_sentences(
+            candidates,
+            cosine(self.sentence_vectors, vector),
+            self.sentence_terms,
+            self.lexical.terms(text),
+            self._sentence_texts,
+            answering.answer_pattern(question),
+        )
+        places = [(s.doc_id, s.paragraph) for s in self.sentences]
+        chosen = answering.select(ranked, places, limit=k)
+        confidence = float(dense[best[0]])
+        quotes = tuple(self._quote(c) for c in chosen)
+        return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence)
+
+    def _quote(self, scored: answering.ScoredSentence) -> Quote:
+        s = self.sentences[scored.sentence]
+        doc = self.documents[s.doc_id]
+        return Quote(
+            text=doc.text[s.start : s.end],
+            doc_id=doc.id,
+            title=doc.title,
+            outlet=doc.outlet,
+            paragraph=s.paragraph,
+            start=s.start,
+            end=s.end,
+            score=scored.score,
+            passage=scored.passage,
+        )
+
+def _check_question(question: str) -> None:
+    if not question or not question.strip():
+        raise ValueError("the question is empty")
+
+def default_cache_dir(corpus_dir: str | os.PathLike[str]) -> Path:
+    """``embeddings/`` beside the corpus folder."""
+    return Path(corpus_dir).resolve().parent / "embeddings"
+
+def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(corpus)``
+    corpus_dir: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str] | None = None,
+    model: str = DEFAULT_MODEL,
+    embedder: Embedder | None = None,
+    progress: ProgressFn | None = None,
+) -> KnowledgeBase:
+    """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings."""
+    corpus = load_corpus(corpus_dir)
+    if not corpus.documents:
+        reason = "has no readable articles" if corpus.skipped else "is empty (add .txt, .md or .html files)"
+        raise CorpusError(f"corpus folder {corpus_dir} {reason}")
+    return KnowledgeBase(
+        corpus.documents,
+        embedder or SentenceTransformerEmbedder(model),
+        cache_dir if cache_dir is not None else default_cache_dir(corpus_dir),
+        progress,
+        skipped=corpus.skipped,
+    )

@@ -1,0 +1,44 @@
+"""Stage 4a: the lexical ranking, BM25 over stemmed words (bm25s + PyStemmer).
+
+Dense vectors blur names and numbers; BM25 rewards exactly the rare words people ask about
+("Panmunjom", "30,000").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+class LexicalIndex:
+    """BM25 scores of a query against every text given at build time."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        import bm25s
+
+        self._bm25s = bm25s
+        self._stem = _stemmer()
+        self.size = len(texts)
+        self._retriever = bm25s.BM25()
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=self._stem, show_progress=False)
+        self._retriever.index(tokens, show_progress=False)
+
+    def terms(self, query: str) -> list[str]:
+        """The query's stemmed content words, as the index sees them."""
+        return self._bm25s.tokenize(
+            [query], stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False
+        )[0]
+
+    def scores(self, query: str) -> np.ndarray:
+        """One BM25 score per indexed text (zeros when no query word is in the index)."""
+        terms = [t for t in self.terms(query) if t in self._retriever.vocab_dict]
+        if not terms or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)

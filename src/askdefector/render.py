@@ -1,0 +1,71 @@
+"""Plain-text rendering of answers and hits, shared by the CLI and the REPL."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from typing import TextIO
+
+from .types import Answer, Quote
+
+DECLINED = "The articles don't answer that. Closest passages (not an answer):"
+# C0/C1 control characters other than newline and tab, and ANSI escape sequences
+_UNSAFE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Text with escape sequences and control characters removed, fit for a terminal."""
+    return _UNSAFE.sub("", text)
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _style(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def format_answer(answer: Answer, colour: bool = False) -> str:
+    """Each quote on a ``>`` line marked [n], then the citations; a plain decline when not found."""
+    lines = [] if answer.found else [_style(DECLINED, "33", colour)]
+    for n, quote in enumerate(answer.quotes, 1):
+        mark = _style(f"[{n}]", "36", colour)
+        lines.append(f"> {safe(quote.text)} {mark}")
+    if answer.quotes:
+        lines.append("")
+        lines.extend(_style(f"[{n}] {safe(q.citation)}", "2", colour) for n, q in enumerate(answer.quotes, 1))
+    return "\n".join(lines)
+
+
+def quote_json(quote: Quote) -> dict[str, object]:
+    return {
+        "text": quote.text,
+        "doc_id": quote.doc_id,
+        "title": quote.title,
+        "outlet": quote.outlet,
+        "paragraph": quote.paragraph,
+        "start": quote.start,
+        "end": quote.end,
+        "score": round(quote.score, 6),
+        "citation": quote.citation,
+    }
+
+
+def answer_json(answer: Answer) -> str:
+    return json.dumps(
+        {
+            "question": answer.question,
+            "found": answer.found,
+            "confidence": round(answer.confidence, 6),
+            "quotes": [quote_json(q) for q in answer.quotes],
+        },
+        ensure_ascii=False,
+    )
+
+
+def warn(message: str) -> None:
+    print(f"askdefector: warning: {safe(message)}", file=sys.stderr)

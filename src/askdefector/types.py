@@ -1,0 +1,80 @@
+"""The records that travel between pipeline stages: all frozen, all plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article: its quotable ``text`` plus metadata that is never quoted."""
+
+    id: str
+    title: str
+    text: str
+    outlet: str = ""
+    authors: tuple[str, ...] = ()
+    date: str = ""
+    source: str = ""  # where it was read from (a path), for messages only
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A window of consecutive sentences; ``doc.text[start:end] == text``."""
+
+    doc_id: str
+    index: int  # position among all passages of the knowledge base
+    paragraph: int  # 1-based paragraph number of the first sentence
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # absolute spans of its sentences
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked passage: what ``KnowledgeBase.search`` returns."""
+
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    paragraph: int
+    passage: int  # index of the passage
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim span of a document offered as (part of) an answer."""
+
+    text: str
+    doc_id: str
+    title: str
+    outlet: str
+    paragraph: int
+    start: int
+    end: int
+    score: float
+    passage: int  # index of the passage it came from, for ``:sources``
+
+    @property
+    def citation(self) -> str:
+        """Where the quote comes from, e.g. ``NBC News, "Title ...", paragraph 4``."""
+        title = self.title if len(self.title) <= 48 else self.title[:45].rstrip() + " ..."
+        source = f'{self.outlet}, "{title}"' if self.outlet else f'"{title}"'
+        return f"{source}, paragraph {self.paragraph}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Quotes that answer a question, best first; ``found`` is False when declining.
+
+    When declining, ``quotes`` holds the closest matches, shown as such, never as an answer.
+    """
+
+    question: str
+    found: bool
+    quotes: tuple[Quote, ...] = field(default_factory=tuple)
+    confidence: float = 0.0

@@ -1,0 +1,108 @@
+import json
+
+import numpy as np
+import pytest
+
+from askdefector.cache import VectorCache, embed_with_cache, text_hash
+from askdefector.knowledge import KnowledgeBase
+from askdefector.types import Document
+
+from conftest import HashEmbedder
+
+DOCS = [
+    Document("a.md", "A", "The soldier ran. Guards fired five times.\n\nHe survived."),
+    Document("b.md", "B", "A doctor saved him. He was a broken jar."),
+]
+
+
+def build(docs, cache, embedder):
+    return KnowledgeBase.from_documents(docs, cache_dir=cache, embedder=embedder)
+
+
+def test_second_run_embeds_nothing(tmp_path, hash_embedder):
+    first = build(DOCS, tmp_path, hash_embedder)
+    assert first.report.embedded > 0
+    again = HashEmbedder()
+    second = build(DOCS, tmp_path, again)
+    assert second.report.embedded == 0 and again.calls == []
+    np.testing.assert_array_equal(first.passage_vectors, second.passage_vectors)
+
+
+def test_editing_one_article_embeds_only_its_texts(tmp_path, hash_embedder):
+    build(DOCS, tmp_path, hash_embedder)
+    edited = [DOCS[0], Document("b.md", "B", "A doctor saved him. He lost a lot of blood.")]
+    embedder = HashEmbedder()
+    kb = build(edited, tmp_path, embedder)
+    assert embedder.calls and all(c in edited[1].text for c in embedder.calls)
+    assert not any(c in DOCS[0].text for c in embedder.calls)
+    assert kb.report.embedded == len(embedder.calls)
+
+
+def test_models_never_share_vectors(tmp_path):
+    one, two = HashEmbedder("model-one"), HashEmbedder("model-two")
+    kb1 = build(DOCS, tmp_path, one)
+    kb2 = build(DOCS, tmp_path, two)
+    assert kb2.report.embedded == kb1.report.embedded  # nothing reused across models
+    assert kb1.report.cache_dir != kb2.report.cache_dir
+    assert not np.allclose(kb1.passage_vectors, kb2.passage_vectors)
+    # and each model still finds its own vectors afterwards
+    assert build(DOCS, tmp_path, HashEmbedder("model-one")).report.embedded == 0
+
+
+def test_vectors_round_trip_exactly(tmp_path, hash_embedder):
+    texts = ["one", "two", "three"]
+    vectors, embedded = embed_with_cache(texts, hash_embedder, VectorCache(tmp_path, "test-hash"))
+    loaded, again = embed_with_cache(texts, hash_embedder, VectorCache(tmp_path, "test-hash"))
+    assert (embedded, again) == (3, 0)
+    np.testing.assert_array_equal(vectors, loaded)
+
+
+def test_killed_write_leaves_the_old_cache_valid(tmp_path, hash_embedder, monkeypatch):
+    build(DOCS, tmp_path, hash_embedder)
+    import askdefector.cache as cache_module
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # as if the process were interrupted mid-write
+
+    monkeypatch.setattr(cache_module.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build([Document("c.md", "C", "Something new entirely.")], tmp_path, HashEmbedder())
+    monkeypatch.undo()
+    embedder = HashEmbedder()
+    kb = build(DOCS, tmp_path, embedder)
+    assert kb.report.embedded == 0 and kb.report.warnings == ()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_damaged_manifest_is_rebuilt_not_served(tmp_path, hash_embedder):
+    kb = build(DOCS, tmp_path, hash_embedder)
+    manifest = next(tmp_path.rglob("manifest.json"))
+    manifest.write_text("{not json")
+    embedder = HashEmbedder()
+    again = build(DOCS, tmp_path, embedder)
+    assert again.report.embedded == kb.report.embedded
+    assert any("damaged" in w for w in again.report.warnings)
+    np.testing.assert_array_equal(kb.passage_vectors, again.passage_vectors)
+
+
+def test_truncated_shard_is_detected(tmp_path, hash_embedder):
+    build(DOCS, tmp_path, hash_embedder)
+    shard = next(tmp_path.rglob("shard-*.npy"))
+    shard.write_bytes(shard.read_bytes()[:100])
+    again = build(DOCS, tmp_path, HashEmbedder())
+    assert again.report.embedded > 0
+    assert any("damaged" in w or "ignoring" in w for w in again.report.warnings)
+
+
+def test_shard_names_cannot_escape_the_cache(tmp_path, hash_embedder):
+    build(DOCS, tmp_path, hash_embedder)
+    manifest = next(tmp_path.rglob("manifest.json"))
+    data = json.loads(manifest.read_text())
+    data["shards"][0]["file"] = "../../elsewhere.npy"
+    manifest.write_text(json.dumps(data))
+    cache = VectorCache(tmp_path, "test-hash")
+    assert len(cache) == 0 and any("unsafe" in w for w in cache.warnings)
+
+
+def test_text_hash_depends_on_content_only():
+    assert text_hash("a") == text_hash("a") != text_hash("b")

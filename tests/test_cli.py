@@ -1,0 +1,95 @@
+"""The command line as a user runs it: a real process, the real model."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS
+
+
+def run(*args, cwd=None, env_extra=None):
+    env = {**os.environ, "NO_COLOR": "1", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "askdefector.cli", *args],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("cli-cache"))
+
+
+def test_single_shot_answer_cites_both_outlets(cache):
+    result = run("--corpus", str(CORPUS), "--cache", cache, "how many times was he shot")
+    assert result.returncode == 0, result.stderr
+    assert "five times" in result.stdout
+    assert "[1] " in result.stdout and "NBC News" in result.stdout and "Business Insider" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_json_output_has_exact_quotes(cache):
+    result = run("--corpus", str(CORPUS), "--cache", cache, "--json", "Which newspaper interviewed him?")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["found"] is True and data["question"] == "Which newspaper interviewed him?"
+    quote = data["quotes"][0]
+    assert {"text", "doc_id", "title", "outlet", "paragraph", "start", "end", "score"} <= set(quote)
+    text = (CORPUS / quote["doc_id"]).read_text(encoding="utf-8").split("---\n", 2)[2].strip()
+    assert text[quote["start"] : quote["end"]] == quote["text"]
+
+
+def test_declined_question_says_so(cache):
+    result = run("--corpus", str(CORPUS), "--cache", cache, "Who painted the Mona Lisa?")
+    assert result.returncode == 0
+    assert result.stdout.startswith("The articles don't answer that.")
+
+
+def test_index_reports_what_it_did(tmp_path):
+    cache = str(tmp_path / "c")
+    first = run("index", "--corpus", str(CORPUS), "--cache", cache)
+    assert first.returncode == 0, first.stderr
+    assert "2 documents" in first.stdout and "embedded 0 " not in first.stdout
+    second = run("index", "--corpus", str(CORPUS), "--cache", cache)
+    assert "embedded 0 new texts" in second.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["   "], 2, "the question is empty"),
+        (["--corpus", "/no/such/folder", "hello"], 1, "corpus folder not found"),
+        (["-k", "0", "hello"], 2, "-k must be at least 1"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(args, code, message):
+    result = run(*args)
+    assert result.returncode == code
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_empty_corpus_is_refused(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    result = run("--corpus", str(tmp_path / "corpus"), "hello")
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("is empty (add .txt, .md or .html files)")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_file_is_named_and_the_rest_answered(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Ferry news\n\nThe ferry leaves the harbour at noon every day.")
+    (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    result = run("--corpus", str(corpus), "When does the ferry leave?")
+    assert result.returncode == 0
+    assert "noon" in result.stdout
+    assert "skipped" in result.stderr and "bad.txt" in result.stderr
+
+
+def test_debug_shows_the_traceback():
+    result = run("--debug", "--corpus", "/no/such/folder", "hello")
+    assert result.returncode != 0 and "Traceback" in result.stderr
