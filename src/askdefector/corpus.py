@@ -121,8 +121,10 @@ def _from_text(raw: str, doc_id: str, path: Path) -> Document:
 
 
 def _from_html(raw: str, doc_id: str, path: Path) -> Document:
-    import trafilatura  # only needed for HTML, and slow to import
-
+    try:
+        import trafilatura  # only needed for HTML, and slow to import
+    except ImportError as exc:
+        raise SkipFile(f"HTML support is not installed ({exc})".splitlines()[0]) from None
     extracted = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False)
     if extracted is None or not (extracted.text or "").strip():
         raise SkipFile("no article found in the HTML page")
