@@ -1,32 +1,33 @@
 """Stage 5: choose verbatim sentences from the best passages as the answer, or decline.
 
 A sentence's score adds its own cosine with the question, the fused score of the best passage
-holding it, and how many of the question's words it contains. The answer is the best sentence
+holding it, and how much of the question's wording it contains (each word weighted by its rarity). The answer is the best sentence
 plus any sentence from another paragraph or document that scores nearly as well (so a fact both
 articles state is cited from both). Below ``DECLINE_BELOW`` the articles are taken not to answer.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 SENTENCE_WEIGHT = 1.0  # cosine of the sentence itself
 PASSAGE_WEIGHT = 0.5  # fused score of its best passage
-COVERAGE_WEIGHT = 0.3  # share of the question's words it contains
+COVERAGE_WEIGHT = 1.0  # IDF-weighted share of the question's words it contains
 DECLINE_BELOW = 0.3  # best passage cosine under which the question is declined
 MARGIN = 0.9  # other quotes must score at least this share of the best
-CORROBORATE = 0.7  # ... or this share when they come from another document
-TYPE_WEIGHT = 0.1  # bonus for holding what the question asks for (a number, a date)
+CORROBORATE = 0.85  # another document's best sentence is quoted when its passage scores this share of the best passage
+TYPE_WEIGHT = 0.2  # bonus for holding what the question asks for (a number, a date)
 MAX_QUOTES = 3
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.|1[5-9]\d\d|20\d\d|\d+(?:st|nd|rd|th) century|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|once|twice)\b", re.I)
-_ASKS_DATE = re.compile(r"^\s*(?:when|what (?:year|date|month|day|time|century|decade)|in (?:what|which) (?:year|month|century|decade))\b", re.I)
+_ASKS_DATE = re.compile(r"^\s*(?:(?:on|in|by|at|since|until) )?(?:when|what (?:year|date|month|day|time|century|decade)|in (?:what|which) (?:year|month|century|decade))\b", re.I)
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|long|far|big|large|tall|high|often)\b|\bwhat (?:percentage|percent|share|proportion|number|amount)\b", re.I)
 
 
@@ -35,12 +36,24 @@ class ScoredSentence:
     sentence: int  # index into the knowledge base's sentences
     passage: int  # the best passage that holds it
     score: float
+    passage_score: float = 0.0  # that passage's fused score
 
 
-def coverage(query_terms: Sequence[str], sentence_terms: frozenset[str]) -> float:
-    """Share of the distinct query terms that occur in the sentence."""
+def coverage(query_terms: Sequence[str], sentence_terms: frozenset[str], idf: Mapping[str, float]) -> float:
+    """IDF-weighted share of the distinct query terms that occur in the sentence."""
     distinct = set(query_terms)
-    return len(distinct & sentence_terms) / len(distinct) if distinct else 0.0
+    total = sum(idf.get(t, 0.0) for t in distinct)
+    return sum(idf.get(t, 0.0) for t in distinct & sentence_terms) / total if total else 0.0
+
+
+def inverse_document_frequency(term_sets: Sequence[frozenset[str]]) -> dict[str, float]:
+    """log(1 + N / df) of every term over the given sentences."""
+    counts: dict[str, int] = {}
+    for terms in term_sets:
+        for t in terms:
+            counts[t] = counts.get(t, 0) + 1
+    n = len(term_sets)
+    return {t: math.log(1 + n / c) for t, c in counts.items()}
 
 
 def answer_pattern(question: str) -> re.Pattern[str] | None:
@@ -57,6 +70,7 @@ def score_sentences(
     sentence_cosine: np.ndarray,
     sentence_terms: Sequence[frozenset[str]],
     query_terms: Sequence[str],
+    idf: Mapping[str, float],
     sentence_texts: Sequence[str],
     wanted: re.Pattern[str] | None = None,
 ) -> list[ScoredSentence]:
@@ -67,8 +81,9 @@ def score_sentences(
             passage,
             SENTENCE_WEIGHT * float(sentence_cosine[s])
             + PASSAGE_WEIGHT * passage_score
-            + COVERAGE_WEIGHT * coverage(query_terms, sentence_terms[s])
+            + COVERAGE_WEIGHT * coverage(query_terms, sentence_terms[s], idf)
             + (TYPE_WEIGHT if wanted is not None and wanted.search(sentence_texts[s]) else 0.0),
+            passage_score,
         )
         for s, (passage, passage_score) in candidates.items()
     ]
@@ -79,19 +94,23 @@ def score_sentences(
 def select(
     ranked: Sequence[ScoredSentence], place: Sequence[tuple[str, int]], limit: int = MAX_QUOTES
 ) -> list[ScoredSentence]:
-    """The best sentence, close runners-up from other paragraphs, and the best of each other
-    document that nearly matches (``place`` = (doc, paragraph) of each sentence)."""
+    """The best sentence, close runners-up from other paragraphs, and the best sentence of each
+    other document whose passage ranks nearly as high (``place`` = (doc, paragraph) per sentence)."""
     if not ranked:
         return []
     best = ranked[0]
+    top_passage = max(c.passage_score for c in ranked)
     chosen = [best]
     places = {place[best.sentence]}
     for cand in ranked[1:]:
         where = place[cand.sentence]
         if where in places:
             continue
-        other_doc = all(where[0] != p[0] for p in places)
-        if cand.score >= (CORROBORATE if other_doc else MARGIN) * best.score:
+        if all(where[0] != p[0] for p in places):
+            keep = cand.passage_score >= CORROBORATE * top_passage
+        else:
+            keep = cand.score >= MARGIN * best.score
+        if keep:
             chosen.append(cand)
             places.add(where)
     return chosen[:limit]

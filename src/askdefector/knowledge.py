@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -13,13 +14,24 @@ from . import answer as answering
 from .cache import VectorCache, embed_with_cache
 from .corpus import CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
+from . import onnx_encoder
 from .lexical import LexicalIndex
+from .onnx_encoder import OnnxEncoder
 from .passages import make_passages
-from .search import cosine, fuse, top_k
-from .types import Answer, Document, Hit, Quote
+from .search import cosine, fuse, passage_dense, top_k
+from .types import Answer, Document, Hit, Passage, Quote
 
 CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
+
+class PassageScores(NamedTuple):
+    """Every passage's score under each ranking, for one question."""
+
+    dense: np.ndarray  # cosine similarity
+    lexical: np.ndarray  # BM25
+    fused: np.ndarray  # what ``search`` ranks by
+    sentence: np.ndarray  # cosine of every sentence
+
 
 @dataclass(frozen=True)
 class IndexReport:
@@ -49,20 +61,31 @@ class KnowledgeBase:
             raise ValueError("document ids must be unique")
         self.documents = {d.id: d for d in documents}
         self.embedder = embedder
+        self._recent: dict[str, np.ndarray] = {}
         self.passages, self.sentences = make_passages(documents)
-        texts = [p.text for p in self.passages] + [self.sentence_text(i) for i in range(len(self.sentences))]
+        # A passage is embedded and indexed under its article's title: the title says what a
+        # passage in the middle of an article is about.
+        titled = [f"{self.documents[p.doc_id].title}: {p.text}" for p in self.passages]
+        texts = titled + [self.sentence_text(i) for i in range(len(self.sentences))]
         cache = VectorCache(cache_dir, embedder.model_id) if cache_dir is not None else None
         if cache is not None:
             vectors, embedded = embed_with_cache(texts, embedder, cache, progress)
             warnings = tuple(cache.warnings)
         else:
             vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
+        self.query_encoder: Embedder = embedder
+        if cache is not None:
+            fast, note = _fast_query_encoder(embedder, cache)
+            self.query_encoder = fast or embedder
+            warnings += (note,) if note else ()
         self.passage_vectors = vectors[: len(self.passages)]
         self.sentence_vectors = vectors[len(self.passages) :]
-        self.lexical = LexicalIndex([p.text for p in self.passages])
-        self.sentence_terms = [frozenset(self.lexical.terms(self.sentence_text(i))) for i in range(len(self.sentences))]
+        self.lexical = LexicalIndex(titled)
         self._sentence_texts = [self.sentence_text(i) for i in range(len(self.sentences))]
+        self.sentence_terms = [frozenset(t) for t in self.lexical.terms_of(self._sentence_texts)]
+        self._idf = answering.inverse_document_frequency(self.sentence_terms)
         self._sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(self.sentences)}
+        self._members = _members(self.passages, self._sentence_at)
         self.report = IndexReport(
             documents=len(self.documents),
             passages=len(self.passages),
@@ -91,21 +114,37 @@ class KnowledgeBase:
 
     # -- querying ----------------------------------------------------------------------------
 
+    def embed_question(self, text: str) -> np.ndarray:
+        """The question's vector; recent questions are remembered (``search`` then ``ask``)."""
+        vector = self._recent.pop(text, None)
+        if vector is None:
+            vector = self.query_encoder.encode([text])[0]
+        self._recent[text] = vector
+        if len(self._recent) > 64:
+            del self._recent[next(iter(self._recent))]
+        return vector
+
     def _query(self, question: str, history: Sequence[str] | None) -> tuple[np.ndarray, str]:
         """The query vector and lexical query text, leaning on the previous question if any."""
         previous = [h for h in (history or []) if h.strip()][-1:]
-        vectors = self.embedder.encode([question, *previous])
-        vector = vectors[0]
+        vector = self.embed_question(question)
         text = question
         if previous:
-            vector = vector + HISTORY_WEIGHT * vectors[1]
+            vector = vector + HISTORY_WEIGHT * self.embed_question(previous[0])
             vector = vector / np.linalg.norm(vector)
             text = f"{previous[0]} {question}"
         return vector.astype(np.float32), text
 
-    def _rank(self, vector: np.ndarray, text: str) -> tuple[np.ndarray, np.ndarray]:
-        dense = cosine(self.passage_vectors, vector)
-        return fuse(dense, self.lexical.scores(text)), dense
+    def _scores(self, vector: np.ndarray, text: str) -> PassageScores:
+        sentence_cosine = cosine(self.sentence_vectors, vector)
+        dense = passage_dense(cosine(self.passage_vectors, vector), sentence_cosine, self._members)
+        lexical = self.lexical.scores(text)
+        return PassageScores(dense, lexical, fuse(dense, lexical), sentence_cosine)
+
+    def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
+        """Each passage's dense, lexical and fused score: the rankings side by side."""
+        _check_question(question)
+        return self._scores(*self._query(question, history))
 
     def _hit(self, index: int, score: float) -> Hit:
         p = self.passages[index]
@@ -116,7 +155,7 @@ class KnowledgeBase:
         _check_question(question)
         if not self.passages:
             return []
-        fused, _ = self._rank(*self._query(question, history))
+        fused = self.passage_scores(question, history).fused
         return [self._hit(int(i), fused[i]) for i in top_k(fused, k)]
 
     def ask(self, question: str, history: Sequence[str] | None = None, k: int = answering.MAX_QUOTES) -> Answer:
@@ -125,7 +164,7 @@ class KnowledgeBase:
         if not self.passages:
             return Answer(question, False)
         vector, text = self._query(question, history)
-        fused, dense = self._rank(vector, text)
+        dense, _, fused, sentence_cosine = self._scores(vector, text)
         best = top_k(fused, CANDIDATE_PASSAGES)
         candidates: dict[int, tuple[int, float]] = {}
         for p in best:
@@ -136,9 +175,10 @@ class KnowledgeBase:
                     candidates[s] = (int(p), float(fused[p]))
         ranked = answering.score_sentences(
             candidates,
-            cosine(self.sentence_vectors, vector),
+            sentence_cosine,
             self.sentence_terms,
             self.lexical.terms(text),
+            self._idf,
             self._sentence_texts,
             answering.answer_pattern(question),
         )
@@ -162,6 +202,28 @@ class KnowledgeBase:
             score=scored.score,
             passage=scored.passage,
         )
+
+def _fast_query_encoder(embedder: Embedder, cache: VectorCache) -> tuple[Embedder | None, str]:
+    """The ONNX export of the model beside its cache, made now if missing: questions then skip
+    the torch import. Returns (encoder or None, a warning or "")."""
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        return None, ""
+    folder = cache.folder / "onnx"
+    found = OnnxEncoder.find(folder, embedder.model_id)
+    if found is not None or not cache.writable:
+        return found, ""
+    try:
+        return onnx_encoder.export(embedder.model, folder, embedder.model_id), ""
+    except Exception as exc:  # an optional speed-up: any failure falls back to the original model
+        return None, f"questions use the slower original model (ONNX export failed: {exc})".splitlines()[0]
+
+
+def _members(passages: Sequence[Passage], sentence_at: dict[tuple[str, int], int]) -> np.ndarray:
+    """Each passage's sentence indices as one padded integer array (short rows repeat their last)."""
+    rows = [[sentence_at[(p.doc_id, start)] for start, _ in p.sentences] for p in passages]
+    width = max((len(r) for r in rows), default=0)
+    return np.array([r + r[-1:] * (width - len(r)) for r in rows], dtype=np.int64).reshape(len(rows), width)
+
 
 def _check_question(question: str) -> None:
     if not question or not question.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-LEXICAL_WEIGHT = 0.3  # weight of the max-normalised BM25 score next to the cosine
+LEXICAL_WEIGHT = 0.4  # weight of the max-normalised BM25 score next to the dense score
 
 
 def cosine(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -14,13 +14,22 @@ def cosine(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     return matrix @ query
 
 
+def passage_dense(passage_cosine: np.ndarray, sentence_cosine: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Mean of a passage's own cosine and its best sentence's: a passage matches as a whole or
+    through one sentence that says exactly what was asked. ``members[i]`` lists passage i's
+    sentence indices (padded by repeating one)."""
+    if members.size == 0:
+        return passage_cosine
+    return (passage_cosine + sentence_cosine[members].max(axis=1)) / 2
+
+
 def max_normalise(scores: np.ndarray) -> np.ndarray:
     top = float(scores.max()) if scores.size else 0.0
     return scores / top if top > 0 else np.zeros_like(scores)
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float = LEXICAL_WEIGHT) -> np.ndarray:
-    """One score per passage: cosine plus the weighted, max-normalised BM25 score."""
+    """One score per passage: the dense score plus the weighted, max-normalised BM25 score."""
     return dense + weight * max_normalise(lexical)
 
 

@@ -1,0 +1,231 @@
+"""SQuAD v1.1 retrieval and quote benchmark: askdefector against BM25 alone and dense alone.
+
+    python benchmarks/squad.py ../shared/bench/squad-v1.1-dev-a.json [--json] [--plot docs/recall.png]
+
+Every paragraph becomes a Document (title: article title plus paragraph number) and every
+question is asked against all of them at once. All three rows rank the same passages from the same
+run: askdefector (``kb.search`` / ``kb.ask``), BM25 alone and cosine alone, each passage ranking
+turned into a paragraph ranking (a paragraph counts once, at its best passage). Then every SQuAD
+question is asked of the shipped two-article corpus, where all must be declined, and the gold
+questions of tests/gold.py, which must be answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import string
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # for gold.py
+
+import askdefector  # noqa: E402
+from askdefector.search import top_k  # noqa: E402
+
+KS = range(1, 11)
+SYSTEMS = ("askdefector", "BM25 alone", "dense alone")
+
+
+def normalize_answer(text: str) -> str:
+    """The official SQuAD normalisation: lowercase, no punctuation, no articles, folded spaces."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def load_squad(path: Path, articles: int | None = None, titles: list[str] | None = None):
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    if titles:
+        data = [a for a in data if a["title"] in titles]
+    data = data[:articles]
+    documents, questions = [], []
+    for article in data:
+        title = article["title"].replace("_", " ")
+        for n, paragraph in enumerate(article["paragraphs"], 1):
+            doc_id = f"{article['title']}#{n}"
+            documents.append(askdefector.Document(doc_id, f"{title} {n}", paragraph["context"]))
+            for qa in paragraph["qas"]:
+                questions.append((qa["question"], doc_id, [a["text"] for a in qa["answers"]]))
+    return documents, questions
+
+
+def paragraph_rank(passage_order, passage_doc: list[str], target: str, depth: int = 10) -> int | None:
+    """1-based rank of ``target`` among distinct documents in passage order, or None past ``depth``."""
+    seen: list[str] = []
+    for p in passage_order:
+        doc = passage_doc[int(p)]
+        if doc not in seen:
+            seen.append(doc)
+            if doc == target:
+                return len(seen)
+            if len(seen) >= depth:
+                return None
+    return None
+
+
+def contains_answer(quote: str, answers: list[str]) -> bool:
+    quote = f" {normalize_answer(quote)} "
+    return any(f" {normalize_answer(a)} " in quote for a in answers if normalize_answer(a))
+
+
+def evaluate(kb, questions, search_depth: int = 60):
+    passage_doc = [p.doc_id for p in kb.passages]
+    ranks = {s: [] for s in SYSTEMS}
+    correct = Counter()
+    lengths = {s: [] for s in SYSTEMS}
+    seconds = Counter()
+    for question, doc_id, answers in questions:
+        t = time.perf_counter()
+        vector = kb.embed_question(question)  # remembered: search and ask below reuse it
+        encode = time.perf_counter() - t
+        t = time.perf_counter()
+        hits = kb.search(question, k=search_depth)
+        answer = kb.ask(question)
+        seconds["askdefector"] += encode + time.perf_counter() - t
+        ranks["askdefector"].append(paragraph_rank((h.passage for h in hits), passage_doc, doc_id))
+        quote = answer.quotes[0].text if answer.quotes else ""
+        correct["askdefector"] += contains_answer(quote, answers)
+        lengths["askdefector"].append(len(quote))
+
+        t = time.perf_counter()
+        lexical = kb.lexical.scores(question)
+        order = top_k(lexical, search_depth)
+        seconds["BM25 alone"] += time.perf_counter() - t
+        ranks["BM25 alone"].append(paragraph_rank(order, passage_doc, doc_id))
+        top = kb.passages[int(order[0])].text if lexical.any() else ""
+        correct["BM25 alone"] += contains_answer(top, answers)
+        lengths["BM25 alone"].append(len(top))
+
+        t = time.perf_counter()
+        order = top_k(kb.passage_vectors @ vector, search_depth)
+        seconds["dense alone"] += encode + time.perf_counter() - t
+        ranks["dense alone"].append(paragraph_rank(order, passage_doc, doc_id))
+        top = kb.passages[int(order[0])].text
+        correct["dense alone"] += contains_answer(top, answers)
+        lengths["dense alone"].append(len(top))
+    n = len(questions)
+    table = {}
+    for s in SYSTEMS:
+        r = ranks[s]
+        table[s] = {
+            "recall_at": {k: sum(1 for x in r if x is not None and x <= k) / n for k in KS},
+            "mrr@10": sum(1 / x for x in r if x is not None) / n,
+            "quote_accuracy": correct[s] / n,
+            "mean_quote_chars": float(np.mean(lengths[s])),
+            "ms_per_question": 1000 * seconds[s] / n,
+        }
+    return table
+
+
+def declining(corpus_kb, squad_questions, gold_answerable):
+    declined = sum(not corpus_kb.ask(q).found for q, _, _ in squad_questions)
+    answered = 0
+    for question, expected in gold_answerable:
+        a = corpus_kb.ask(question)
+        answered += a.found and bool(a.quotes) and expected in a.quotes[0].text
+    return declined / len(squad_questions), answered / len(gold_answerable)
+
+
+def build(documents, cache: Path, model: str):
+    """The knowledge base plus indexing rates: whole pipeline, BM25 index, embedding."""
+    from askdefector.cache import VectorCache, embed_with_cache
+    from askdefector.embeddings import SentenceTransformerEmbedder
+    from askdefector.lexical import LexicalIndex
+
+    t = time.perf_counter()
+    kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=cache, model=model)
+    total = time.perf_counter() - t
+    n = len(kb.passages)
+    t = time.perf_counter()
+    LexicalIndex([p.text for p in kb.passages])
+    lexical = time.perf_counter() - t
+    embedder = SentenceTransformerEmbedder(model)
+    t = time.perf_counter()
+    embed_with_cache([p.text for p in kb.passages], embedder, VectorCache(cache / "dense-baseline", embedder.model_id))
+    dense = time.perf_counter() - t
+    rates = {"askdefector": n / total, "BM25 alone": n / lexical, "dense alone": n / dense}
+    return kb, rates, kb.report.embedded
+
+
+def plot(table, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    for s in SYSTEMS:
+        ax.plot(list(KS), [table[s]["recall_at"][k] for k in KS], marker="o", label=s)
+    ax.set_xlabel("k (paragraphs)")
+    ax.set_ylabel("recall@k of the source paragraph")
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks(list(KS))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path, help="a SQuAD v1.1 JSON file")
+    parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / ".cache", help="embedding cache")
+    parser.add_argument("--model", default=askdefector.DEFAULT_MODEL)
+    parser.add_argument("--articles", type=int, help="only the first N articles (a quick sample)")
+    parser.add_argument("--article", action="append", help="only this article (repeatable), e.g. Warsaw")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="corpus for the declining test")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--plot", type=Path, help="write a PNG of recall@k for k = 1..10")
+    args = parser.parse_args(argv)
+
+    from askdefector.answer import DECLINE_BELOW
+    from gold import ANSWERABLE
+
+    documents, questions = load_squad(args.path, args.articles, args.article)
+    kb, rates, embedded = build(documents, args.cache, args.model)
+    table = evaluate(kb, questions)
+    for s in SYSTEMS:
+        table[s]["index_passages_per_s"] = rates[s]
+    corpus_kb = askdefector.open(args.corpus, cache_dir=args.cache, model=args.model)
+    declined, answered = declining(corpus_kb, questions, ANSWERABLE)
+    result = {
+        "file": str(args.path),
+        "paragraphs": len(documents),
+        "questions": len(questions),
+        "passages": len(kb.passages),
+        "embedded_this_run": embedded,
+        "systems": table,
+        "declining": {"squad_declined": declined, "gold_answered": answered, "threshold": DECLINE_BELOW},
+    }
+    if args.plot:
+        plot(table, args.plot, f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions")
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions, {len(kb.passages)} passages")
+    print(f"{'system':<13} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} {'quote acc':>9} {'quote chars':>11} {'ms/q':>7} {'index p/s':>10}")
+    for s in SYSTEMS:
+        row = table[s]
+        print(
+            f"{s:<13} {row['recall_at'][1]:>6.3f} {row['recall_at'][5]:>6.3f} {row['mrr@10']:>7.3f} "
+            f"{row['quote_accuracy']:>9.3f} {row['mean_quote_chars']:>11.0f} {row['ms_per_question']:>7.1f} "
+            f"{row['index_passages_per_s']:>10.0f}"
+        )
+    print("(BM25 and dense 'quotes' are their top passage; index p/s includes cached vectors: "
+          f"{embedded} texts embedded this run)")
+    print(f"declining: {declined:.3f} of SQuAD questions declined on {args.corpus.name}/, "
+          f"{answered:.3f} of gold questions answered with the right first quote (threshold {DECLINE_BELOW})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

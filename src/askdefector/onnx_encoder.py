@@ -1,0 +1,147 @@
+"""Fast question embedding: the same model exported once to ONNX, run with onnxruntime.
+
+Importing sentence-transformers (and torch) costs seconds; a single question should not. When the
+cache is built, a mean-pooling sentence-transformers model is exported next to its vectors
+(``model.onnx`` + ``tokenizer.json``) and checked against the original on probe texts; questions
+are then embedded with onnxruntime and tokenizers only. Any other model keeps the original path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = 1
+META = "onnx.json"
+PROBES = (
+    "How many times was he shot?",
+    "Panmunjom, the truce village, on Nov. 13, 2017 at 6:30 p.m. ET.",
+    "A longer sentence about a soldier who ran across the border while his comrades fired at him.",
+)
+MIN_COSINE = 0.9999  # the exported model must agree with the original at least this well
+
+
+class OnnxEncoder:
+    """Unit-length float32 vectors from an exported model; loads on first use."""
+
+    def __init__(self, folder: Path, model_id: str) -> None:
+        self.folder = folder
+        self.model_id = model_id
+        meta = json.loads((folder / META).read_text("utf-8"))
+        self.max_length = int(meta["max_length"])
+        self._session = None
+        self._tokenizer = None
+
+    @classmethod
+    def find(cls, folder: Path, model_id: str) -> OnnxEncoder | None:
+        """The encoder exported into ``folder`` for ``model_id``, if one is there and valid."""
+        try:
+            meta = json.loads((folder / META).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        files_ok = (folder / meta.get("onnx", "")).is_file() and (folder / "tokenizer.json").is_file()
+        if meta.get("format") != FORMAT or meta.get("model") != model_id or not files_ok:
+            return None
+        return cls(folder, model_id)
+
+    def _load(self) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        meta = json.loads((self.folder / META).read_text("utf-8"))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(self.folder / meta["onnx"]), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_length)
+        tokenizer.enable_padding()
+        self._tokenizer = tokenizer
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if self._session is None:
+            self._load()
+        out = []
+        for i in range(0, len(texts), batch_size):
+            encodings = self._tokenizer.encode_batch(list(texts[i : i + batch_size]))
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+            out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+
+
+def export(st_model, folder: Path, model_id: str) -> OnnxEncoder | None:
+    """Export a loaded SentenceTransformer (Transformer + mean Pooling [+ Normalize]) into ``folder``.
+
+    Returns None, writing nothing, when the model has another shape or the export disagrees.
+    """
+    import torch
+
+    modules = list(st_model)
+    names = [type(m).__name__ for m in modules]
+    if names[:2] != ["Transformer", "Pooling"] or not set(names[2:]) <= {"Normalize"}:
+        return None
+    pooling = modules[1]
+    mode = getattr(pooling, "pooling_mode", None)  # sentence-transformers >= 6
+    if mode is None and hasattr(pooling, "get_pooling_mode_str"):
+        mode = pooling.get_pooling_mode_str()
+    if mode != "mean":
+        return None
+    transformer = modules[0]
+    hf_model, hf_tokenizer = transformer.auto_model, transformer.tokenizer
+    max_length = int(st_model.max_seq_length)
+    if not getattr(hf_tokenizer, "is_fast", False):
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".onnx-") as tmp:
+        tmp_path = Path(tmp)
+        sample = hf_tokenizer(list(PROBES), padding=True, return_tensors="pt")
+        names_in = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+        class Wrapper(torch.nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, *args):
+                return self.model(**dict(zip(names_in, args))).last_hidden_state
+
+        axes = {n: {0: "batch", 1: "tokens"} for n in names_in}
+        axes["hidden"] = {0: "batch", 1: "tokens"}
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's notes on tracing are not for users
+            torch.onnx.export(
+                Wrapper(hf_model.eval()),
+                tuple(sample[n] for n in names_in),
+                str(tmp_path / "model.onnx"),
+                input_names=names_in,
+                output_names=["hidden"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        hf_tokenizer.backend_tokenizer.save(str(tmp_path / "tokenizer.json"))
+        meta = {"format": FORMAT, "model": model_id, "onnx": "model.onnx", "max_length": max_length}
+        (tmp_path / META).write_text(json.dumps(meta))
+        candidate = OnnxEncoder(tmp_path, model_id)
+        reference = st_model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
+        if float((candidate.encode(PROBES) * reference).sum(1).min()) < MIN_COSINE:
+            return None
+        # model and tokenizer first, the meta file last: it is what makes the export visible
+        for name in ("model.onnx", "tokenizer.json", META):
+            os.replace(tmp_path / name, folder / name)
+    return OnnxEncoder(folder, model_id)

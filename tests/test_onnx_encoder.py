@@ -1,0 +1,48 @@
+"""The ONNX question path must give the original model's vectors and rankings, without torch."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from askdefector.embeddings import SentenceTransformerEmbedder
+from askdefector.onnx_encoder import OnnxEncoder
+
+from conftest import CORPUS
+from gold import ANSWERABLE, UNANSWERABLE
+
+QUESTIONS = [q for q, _ in ANSWERABLE] + UNANSWERABLE
+
+
+def test_knowledge_base_uses_the_exported_model(kb):
+    assert isinstance(kb.query_encoder, OnnxEncoder)
+
+
+def test_question_vectors_match_sentence_transformers(kb):
+    original = SentenceTransformerEmbedder().encode(QUESTIONS)
+    exported = kb.query_encoder.encode(QUESTIONS)
+    cosines = (original * exported).sum(axis=1)
+    assert cosines.min() >= 0.9999
+
+
+def test_rankings_are_the_same(kb):
+    original = SentenceTransformerEmbedder()
+    for question in QUESTIONS:
+        fast = kb.passage_scores(question).fused
+        kb._recent[question] = original.encode([question])[0]  # the same question, original vector
+        slow = kb.passage_scores(question).fused
+        kb._recent.pop(question)
+        assert list(np.argsort(-fast)[:5]) == list(np.argsort(-slow)[:5])
+
+
+def test_a_question_on_a_built_cache_never_imports_torch(kb, kb_cache):
+    code = (
+        "import sys, askdefector\n"
+        f"kb = askdefector.open({str(CORPUS)!r}, cache_dir={str(kb_cache)!r})\n"
+        "answer = kb.ask('how many times was he shot')\n"
+        "assert answer.found, answer\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
