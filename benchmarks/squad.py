@@ -191,11 +191,12 @@ def main(argv=None) -> int:
     from gold import ANSWERABLE
 
     documents, questions = load_squad(args.path, args.articles, args.article)
-    kb, rates, embedded = build(documents, args.cache, args.model)
+    # one cache folder per corpus: a cache keeps only the vectors of the corpus it last served
+    kb, rates, embedded = build(documents, args.cache / args.path.stem, args.model)
     table = evaluate(kb, questions)
     for s in SYSTEMS:
         table[s]["index_passages_per_s"] = rates[s]
-    corpus_kb = askdefector.open(args.corpus, cache_dir=args.cache, model=args.model)
+    corpus_kb = askdefector.open(args.corpus, cache_dir=args.cache / "corpus", model=args.model)
     declined, answered = declining(corpus_kb, questions, ANSWERABLE)
     result = {
         "file": str(args.path),

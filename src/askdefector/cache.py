@@ -4,18 +4,21 @@ Layout under the cache folder: one sub-folder per model, holding ``manifest.json
 shards. The manifest lists each shard with the content hashes of its rows. Shards are written
 first and the manifest is replaced last (temporary file, then rename), so a run killed at any
 moment leaves the previous manifest and the shards it names intact; finished batches of an
-interrupted run are already recorded and are not embedded again.
+interrupted run are already recorded and are not embedded again. Writers take a lock file, so
+two runs at once take turns; readers need no lock and retry if a writer swaps shards under them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,10 @@ from .embeddings import Embedder, ProgressFn
 
 FORMAT = 1
 BATCH = 512  # texts embedded and written between two manifest updates
+LOCK = ".lock"
+_SHARD_NAME = re.compile(r"shard-[0-9a-f]{16}\.npy")
+
+Notify = Callable[[str], None]
 
 
 def text_hash(text: str) -> str:
@@ -49,6 +56,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+@contextlib.contextmanager
+def write_lock(folder: Path, notify: Notify | None = None) -> Iterator[bool]:
+    """Hold ``folder``'s lock file while writing; yields False when the folder can't be written."""
+    import fcntl
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if notify:
+                notify(f"waiting for another askdefector to finish writing {folder} ...")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 class VectorCache:
     """The vectors one model has produced, looked up by text hash."""
 
@@ -57,47 +87,56 @@ class VectorCache:
         self.folder = Path(root) / model_folder_name(model_id)
         self.warnings: list[str] = []
         self.writable = True
-        self._shards: list[tuple[str, list[str]]] = []
-        self._rows: dict[str, tuple[np.ndarray, int]] = {}
-        self._load()
+        self.reload()
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _load(self) -> None:
+    def reload(self) -> None:
+        """Read the manifest and its shards; retried when a writer replaces them meanwhile."""
+        for _ in range(5):
+            self._shards: list[tuple[str, list[str]]] = []
+            self._rows: dict[str, tuple[np.ndarray, int]] = {}
+            if self._load():
+                return
+
+    def _load(self) -> bool:
+        """False when a shard vanished (a concurrent compaction): the caller reads again."""
         manifest_path = self.folder / "manifest.json"
-        if not manifest_path.exists():
-            return
         try:
-            manifest = json.loads(manifest_path.read_text("utf-8"))
+            raw = manifest_path.read_text("utf-8")
+        except FileNotFoundError:
+            return True
+        except OSError as exc:
+            self.warnings.append(f"cannot read embedding cache {manifest_path}: {exc.strerror or exc}")
+            return True
+        try:
+            manifest = json.loads(raw)
             if manifest.get("format") != FORMAT:
-                raise ValueError(f"format {manifest.get('format')!r}, expected {FORMAT}")
+                raise ValueError(f"format {manifest.get('format')!r}, expected {FORMAT}; rebuilding")
             if manifest.get("model") != self.model_id:
                 raise ValueError(f"written for model {manifest.get('model')!r}")
-            shards = [(s["file"], list(s["hashes"])) for s in manifest["shards"]]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            shards = [(str(s["file"]), [str(h) for h in s["hashes"]]) for s in manifest["shards"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             self.warnings.append(f"ignoring damaged embedding cache {manifest_path}: {exc}")
-            return
+            return True
         for name, hashes in shards:
-            matrix = self._read_shard(name, len(hashes))
-            if matrix is None:
+            if not _SHARD_NAME.fullmatch(name):
+                self.warnings.append(f"ignoring cache shard with unsafe name {name!r}")
+                continue
+            try:
+                matrix = np.load(self.folder / name, allow_pickle=False, mmap_mode="r")
+            except FileNotFoundError:
+                return False
+            except (OSError, ValueError, EOFError) as exc:
+                self.warnings.append(f"ignoring damaged cache shard {name}: {exc}")
+                continue
+            if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != len(hashes):
+                self.warnings.append(f"ignoring cache shard {name}: shape {matrix.shape} does not match manifest")
                 continue
             self._shards.append((name, hashes))
             for row, h in enumerate(hashes):
                 self._rows[h] = (matrix, row)
-
-    def _read_shard(self, name: str, rows: int) -> np.ndarray | None:
-        if not re.fullmatch(r"[A-Za-z0-9._-]+\.npy", name) or name.startswith("."):
-            self.warnings.append(f"ignoring cache shard with unsafe name {name!r}")
-            return None
-        try:
-            matrix = np.load(self.folder / name, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            self.warnings.append(f"ignoring damaged cache shard {name}: {exc}")
-            return None
-        if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != rows:
-            self.warnings.append(f"ignoring cache shard {name}: shape {matrix.shape} does not match manifest")
-            return None
-        return matrix
+        return True
 
     def __contains__(self, digest: str) -> bool:
         return digest in self._rows
@@ -109,9 +148,9 @@ class VectorCache:
         """Stack the stored vectors of ``digests`` (all must be present)."""
         if not digests:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._rows[d][0][self._rows[d][1]] for d in digests])
+        return np.stack([self._rows[d][0][self._rows[d][1]] for d in digests]).astype(np.float32, copy=False)
 
-    # -- writing ---------------------------------------------------------------------------
+    # -- writing (callers hold ``write_lock``) -------------------------------------------------
 
     def add(self, digests: Sequence[str], vectors: np.ndarray) -> None:
         """Record new vectors: in memory always, on disk when the folder is writable."""
@@ -128,28 +167,32 @@ class VectorCache:
         live = list(dict.fromkeys(live))
         if len(self._shards) == 1 and self._shards[0][1] == live:
             return
-        old = [name for name, _ in self._shards]
         vectors = self.get(live) if live else np.zeros((0, 0), dtype=np.float32)
         self._shards, self._rows = [], {}
         self.add(live, vectors)
-        if self.writable:
-            for name in old:
-                (self.folder / name).unlink(missing_ok=True)
+        self.remove_unlisted()
+
+    def remove_unlisted(self) -> None:
+        """Delete shards the manifest doesn't name and temporary files of killed runs."""
+        if not self.writable or not self.folder.is_dir():
+            return
+        listed = {name for name, _ in self._shards}
+        for path in self.folder.iterdir():
+            stale_shard = _SHARD_NAME.fullmatch(path.name) and path.name not in listed
+            if stale_shard or (path.name.startswith(".") and path.name.endswith(".tmp")):
+                path.unlink(missing_ok=True)
 
     def _write_shard(self, name: str, vectors: np.ndarray) -> bool:
         if not self.writable:
             return False
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            import io
-
             buffer = io.BytesIO()
             np.save(buffer, vectors, allow_pickle=False)
             atomic_write_bytes(self.folder / name, buffer.getvalue())
             return True
         except OSError as exc:
-            self.writable = False
-            self.warnings.append(f"embedding cache not saved ({self.folder}): {exc.strerror or exc}")
+            self._read_only(exc)
             return False
 
     def _write_manifest(self) -> None:
@@ -161,8 +204,11 @@ class VectorCache:
         try:
             atomic_write_bytes(self.folder / "manifest.json", json.dumps(manifest).encode())
         except OSError as exc:
-            self.writable = False
-            self.warnings.append(f"embedding cache not saved ({self.folder}): {exc.strerror or exc}")
+            self._read_only(exc)
+
+    def _read_only(self, exc: OSError) -> None:
+        self.writable = False
+        self.warnings.append(f"embedding cache not saved ({self.folder}): {exc.strerror or exc}")
 
 
 def embed_with_cache(
@@ -171,20 +217,26 @@ def embed_with_cache(
     cache: VectorCache,
     progress: ProgressFn | None = None,
     batch: int = BATCH,
+    notify: Notify | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for ``texts``, embedding only those the cache lacks; returns (matrix, newly embedded)."""
     digests = [text_hash(t) for t in texts]
-    missing: dict[str, str] = {}
-    for d, t in zip(digests, texts):
-        if d not in cache and d not in missing:
-            missing[d] = t
-    todo = list(missing.items())
-    report = progress if len(todo) > 32 else None
-    for i in range(0, len(todo), batch):
-        chunk = todo[i : i + batch]
-        cache.add([d for d, _ in chunk], embedder.encode([t for _, t in chunk]))
-        if report:
-            report(min(i + batch, len(todo)), len(todo))
-    if todo or len(cache) != len(set(digests)):
+    wanted = set(digests)
+    if wanted.issubset(cache._rows) and len(cache) == len(wanted) and len(cache._shards) <= 1:
+        return cache.get(digests), 0  # the common case: nothing to write, no lock needed
+    with write_lock(cache.folder, notify) as can_write:
+        if can_write:
+            cache.reload()  # another run may have finished the work while we waited
+        else:
+            cache.writable = False
+        todo = list({d: t for d, t in zip(digests, texts) if d not in cache}.items())
+        if todo and not can_write:
+            cache.warnings.append(f"embedding cache {cache.folder} is not writable: vectors are not saved")
+        report = progress if len(todo) > 32 else None
+        for i in range(0, len(todo), batch):
+            chunk = todo[i : i + batch]
+            cache.add([d for d, _ in chunk], embedder.encode([t for _, t in chunk]))
+            if report:
+                report(min(i + batch, len(todo)), len(todo))
         cache.compact(digests)
     return cache.get(digests), len(todo)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.question == ["index"]:
             return run_index(args)
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"askdefector: error: {safe(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("askdefector: interrupted", file=sys.stderr)
+        print("askdefector: interrupted; the cache keeps every finished batch", file=sys.stderr)
         return 130
     except Exception as exc:  # every failure becomes one line unless --debug
         if args.debug:
@@ -80,12 +82,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _terminate(signum, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out."""
+    raise KeyboardInterrupt
+
+
 def _open(args: argparse.Namespace):
     import askdefector
     from .embeddings import DEFAULT_MODEL, terminal_progress
 
     corpus = args.corpus or default_corpus()
-    kb = askdefector.open(corpus, cache_dir=args.cache, model=args.model or DEFAULT_MODEL, progress=terminal_progress())
+    kb = askdefector.open(
+        corpus,
+        cache_dir=args.cache,
+        model=args.model or DEFAULT_MODEL,
+        progress=terminal_progress(),
+        notify=lambda message: print(f"askdefector: {message}", file=sys.stderr, flush=True),
+    )
     for path, reason in kb.report.skipped:
         warn(f"skipped {path}: {reason}")
     for message in kb.report.warnings:
@@ -96,6 +109,8 @@ def _open(args: argparse.Namespace):
 def run_question(args: argparse.Namespace, question: str) -> int:
     kb = _open(args)
     answer = kb.ask(question, k=args.k)
+    if answer.note:
+        warn(answer.note)
     if args.json:
         print(answer_json(answer))
     else:

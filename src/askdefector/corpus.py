@@ -18,6 +18,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 MAX_TITLE_LINE = 200  # a first line longer than this is prose, not a title
+MAX_FILE_BYTES = 20_000_000  # larger files are not articles (logs, dumps) and would stall indexing
 
 
 class CorpusError(Exception):
@@ -63,6 +64,8 @@ def _article_files(root: Path) -> list[Path]:
 def read_document(path: Path, doc_id: str | None = None) -> Document:
     """Read one article file; raise SkipFile with a one-line reason if it can't be used."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SkipFile(f"larger than {MAX_FILE_BYTES // 1_000_000} MB")
         data = path.read_bytes()
     except OSError as exc:
         raise SkipFile(exc.strerror or str(exc)) from None

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import answer as answering
-from .cache import VectorCache, embed_with_cache
+from .cache import Notify, VectorCache, embed_with_cache, write_lock
 from .corpus import CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
 from . import onnx_encoder
@@ -21,6 +21,7 @@ from .passages import make_passages
 from .search import cosine, fuse, passage_dense, top_k
 from .types import Answer, Document, Hit, Passage, Quote
 
+MAX_QUESTION_CHARS = 1000  # the model reads 256 word pieces, about this many characters
 CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
 
@@ -55,6 +56,7 @@ class KnowledgeBase:
         cache_dir: str | os.PathLike[str] | None = None,
         progress: ProgressFn | None = None,
         skipped: Sequence[tuple[str, str]] = (),
+        notify: Notify | None = None,
     ) -> None:
         ids = [d.id for d in documents]
         if len(set(ids)) != len(ids):
@@ -69,13 +71,13 @@ class KnowledgeBase:
         texts = titled + [self.sentence_text(i) for i in range(len(self.sentences))]
         cache = VectorCache(cache_dir, embedder.model_id) if cache_dir is not None else None
         if cache is not None:
-            vectors, embedded = embed_with_cache(texts, embedder, cache, progress)
+            vectors, embedded = embed_with_cache(texts, embedder, cache, progress, notify=notify)
             warnings = tuple(cache.warnings)
         else:
             vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
         self.query_encoder: Embedder = embedder
         if cache is not None:
-            fast, note = _fast_query_encoder(embedder, cache)
+            fast, note = _fast_query_encoder(embedder, cache, notify)
             self.query_encoder = fast or embedder
             warnings += (note,) if note else ()
         self.passage_vectors = vectors[: len(self.passages)]
@@ -104,9 +106,13 @@ class KnowledgeBase:
         model: str = DEFAULT_MODEL,
         embedder: Embedder | None = None,
         progress: ProgressFn | None = None,
+        notify: Notify | None = None,
     ) -> KnowledgeBase:
-        """Index ``documents``; vectors are cached under ``cache_dir`` when it is given."""
-        return cls(list(documents), embedder or SentenceTransformerEmbedder(model), cache_dir, progress)
+        """Index ``documents``; vectors are cached under ``cache_dir`` when it is given.
+
+        ``progress(done, total)`` follows embedding; ``notify(message)`` hears about waits.
+        """
+        return cls(list(documents), embedder or SentenceTransformerEmbedder(model), cache_dir, progress, notify=notify)
 
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
@@ -144,6 +150,7 @@ class KnowledgeBase:
     def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
         """Each passage's dense, lexical and fused score: the rankings side by side."""
         _check_question(question)
+        question, _ = _fit(question)
         return self._scores(*self._query(question, history))
 
     def _hit(self, index: int, score: float) -> Hit:
@@ -161,8 +168,9 @@ class KnowledgeBase:
     def ask(self, question: str, history: Sequence[str] | None = None, k: int = answering.MAX_QUOTES) -> Answer:
         """Answer with at most ``k`` verbatim quotes, best first; ``found`` is False when the articles don't say."""
         _check_question(question)
+        question, note = _fit(question)
         if not self.passages:
-            return Answer(question, False)
+            return Answer(question, False, note=note)
         vector, text = self._query(question, history)
         dense, _, fused, sentence_cosine = self._scores(vector, text)
         best = top_k(fused, CANDIDATE_PASSAGES)
@@ -186,7 +194,7 @@ class KnowledgeBase:
         chosen = answering.select(ranked, places, limit=k)
         confidence = float(dense[best[0]])
         quotes = tuple(self._quote(c) for c in chosen)
-        return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence)
+        return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence, note)
 
     def _quote(self, scored: answering.ScoredSentence) -> Quote:
         s = self.sentences[scored.sentence]
@@ -203,7 +211,7 @@ class KnowledgeBase:
             passage=scored.passage,
         )
 
-def _fast_query_encoder(embedder: Embedder, cache: VectorCache) -> tuple[Embedder | None, str]:
+def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify | None) -> tuple[Embedder | None, str]:
     """The ONNX export of the model beside its cache, made now if missing: questions then skip
     the torch import. Returns (encoder or None, a warning or "")."""
     if not isinstance(embedder, SentenceTransformerEmbedder):
@@ -213,7 +221,11 @@ def _fast_query_encoder(embedder: Embedder, cache: VectorCache) -> tuple[Embedde
     if found is not None or not cache.writable:
         return found, ""
     try:
-        return onnx_encoder.export(embedder.model, folder, embedder.model_id), ""
+        with write_lock(cache.folder, notify) as can_write:
+            found = OnnxEncoder.find(folder, embedder.model_id)  # another run may have made it
+            if found is not None or not can_write:
+                return found, ""
+            return onnx_encoder.export(embedder.model, folder, embedder.model_id), ""
     except Exception as exc:  # an optional speed-up: any failure falls back to the original model
         return None, f"questions use the slower original model (ONNX export failed: {exc})".splitlines()[0]
 
@@ -223,6 +235,13 @@ def _members(passages: Sequence[Passage], sentence_at: dict[tuple[str, int], int
     rows = [[sentence_at[(p.doc_id, start)] for start, _ in p.sentences] for p in passages]
     width = max((len(r) for r in rows), default=0)
     return np.array([r + r[-1:] * (width - len(r)) for r in rows], dtype=np.int64).reshape(len(rows), width)
+
+
+def _fit(question: str) -> tuple[str, str]:
+    """The question cut to what the model reads, and a note when it was cut."""
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question, ""
+    return question[:MAX_QUESTION_CHARS], f"the question was cut to its first {MAX_QUESTION_CHARS} characters"
 
 
 def _check_question(question: str) -> None:
@@ -239,6 +258,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     model: str = DEFAULT_MODEL,
     embedder: Embedder | None = None,
     progress: ProgressFn | None = None,
+    notify: Notify | None = None,
 ) -> KnowledgeBase:
     """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings."""
     corpus = load_corpus(corpus_dir)
@@ -251,4 +271,5 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
         cache_dir if cache_dir is not None else default_cache_dir(corpus_dir),
         progress,
         skipped=corpus.skipped,
+        notify=notify,
     )

@@ -62,6 +62,7 @@ def answer_json(answer: Answer) -> str:
             "found": answer.found,
             "confidence": round(answer.confidence, 6),
             "quotes": [quote_json(q) for q in answer.quotes],
+            **({"note": answer.note} if answer.note else {}),
         },
         ensure_ascii=False,
     )

@@ -53,6 +53,8 @@ class Chat:
         answer = self.kb.ask(line, history=self.questions, k=self.k)
         self.questions.append(line)
         self.last = answer
+        if answer.note:
+            self.say(f"(note: {answer.note})")
         self.say(format_answer(answer, colour=self.colour) + "\n")
         return True
 

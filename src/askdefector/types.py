@@ -78,3 +78,4 @@ class Answer:
     found: bool
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     confidence: float = 0.0
+    note: str = ""  # something the user should know, e.g. that a long question was cut

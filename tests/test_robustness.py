@@ -1,0 +1,256 @@
+"""Bad input, damaged caches, interruptions and concurrent runs: a clear message, never a
+traceback, never a wrong answer from stale vectors, never a lost cache."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from askdefector.cache import VectorCache, embed_with_cache
+from askdefector.cli import main
+from askdefector.knowledge import KnowledgeBase
+from askdefector.types import Document
+
+from conftest import CORPUS, HashEmbedder
+
+DOCS = [Document("a.md", "A", "The guard ran. Soldiers fired five times."), Document("b.md", "B", "He lived.")]
+
+
+def cli(*args, timeout=300, **kwargs):
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "askdefector.cli", *args], capture_output=True, text=True, env=env, timeout=timeout, **kwargs
+    )
+
+
+def popen(*args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "askdefector.cli", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("robust-cache"))
+
+
+# -- questions -----------------------------------------------------------------------------
+
+
+def test_long_question_is_cut_with_a_note_and_answered(shared_cache):
+    question = "How many times was he shot? " + "padding words " * 8000  # about 110 KB
+    result = cli("--corpus", str(CORPUS), "--cache", shared_cache, question)
+    assert result.returncode == 0, result.stderr
+    assert "cut to its first" in result.stderr
+    assert result.stdout.strip()
+
+
+@pytest.mark.parametrize("question", ["¿Cuántas veces le dispararon?", "the of and ? !", "...", "他被枪击了几次"])
+def test_odd_questions_get_an_answer_or_a_decline(shared_cache, question):
+    result = cli("--corpus", str(CORPUS), "--cache", shared_cache, "--json", question)
+    assert result.returncode == 0, result.stderr
+    assert isinstance(json.loads(result.stdout)["found"], bool)
+
+
+def test_escape_sequences_never_reach_the_terminal(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "evil.txt").write_text("Evil\n\nThe ferry \x1b[2J\x1b]0;pwned\x07leaves the harbour at noon\x1b[31m every day.")
+    result = cli("--corpus", str(corpus), "When does the ferry leave \x1b[31m?")
+    assert result.returncode == 0, result.stderr
+    assert "noon" in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+# -- corpus --------------------------------------------------------------------------------
+
+
+def test_each_bad_file_is_named_once_and_the_rest_indexed(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Ferry\n\nThe ferry leaves the harbour at noon every day.")
+    (corpus / "zero.txt").write_bytes(b"")
+    (corpus / "binary.md").write_bytes(bytes(range(256)))
+    (corpus / "latin1.txt").write_bytes("d\xe9j\xe0 vu".encode("latin-1"))
+    with open(corpus / "huge.txt", "wb") as fh:  # 50 MB, sparse
+        fh.truncate(50_000_000)
+    os.symlink(corpus / "loop2.txt", corpus / "loop1.txt")
+    os.symlink(corpus / "loop1.txt", corpus / "loop2.txt")
+    os.symlink(corpus / "deleted-meanwhile.txt", corpus / "gone.txt")
+    os.symlink(corpus, corpus / "subdir-loop")
+    result = cli("--corpus", str(corpus), "--cache", str(tmp_path / "c"), "When does the ferry leave?")
+    assert result.returncode == 0, result.stderr
+    assert "noon" in result.stdout
+    warnings = [line for line in result.stderr.splitlines() if "skipped" in line]
+    for name in ("zero.txt", "binary.md", "latin1.txt", "huge.txt", "loop1.txt", "loop2.txt", "gone.txt"):
+        assert sum(name in w for w in warnings) == 1, (name, result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+# -- cache -----------------------------------------------------------------------------------
+
+
+def build(tmp_path, embedder=None):
+    return KnowledgeBase.from_documents(DOCS, cache_dir=tmp_path, embedder=embedder or HashEmbedder())
+
+
+def manifest_of(tmp_path):
+    return next(tmp_path.rglob("manifest.json"))
+
+
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda m: {**m, "model": "someone-else"}, "written for model"),
+        (lambda m: {**m, "format": 0}, "format 0"),
+        (lambda m: {**m, "shards": [{**m["shards"][0], "hashes": m["shards"][0]["hashes"] + ["extra"]}]}, "does not match"),
+        (lambda m: [], "damaged"),
+    ],
+)
+def test_damaged_cache_is_detected_and_rebuilt_never_served(tmp_path, damage, expected):
+    first = build(tmp_path)
+    path = manifest_of(tmp_path)
+    path.write_text(json.dumps(damage(json.loads(path.read_text()))))
+    embedder = HashEmbedder()
+    again = build(tmp_path, embedder)
+    assert any(expected in w for w in again.report.warnings), again.report.warnings
+    assert again.report.embedded == first.report.embedded  # rebuilt from the texts
+    np.testing.assert_array_equal(first.passage_vectors, again.passage_vectors)
+    assert build(tmp_path).report.embedded == 0  # and the rebuilt cache is sound
+
+
+def test_unwritable_cache_answers_without_saving(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    kb = build(blocker / "cache")
+    assert any("not writable" in w or "not saved" in w for w in kb.report.warnings)
+    assert kb.ask("how many times did soldiers fire").quotes
+
+
+def test_planted_pickle_is_never_loaded(tmp_path):
+    build(tmp_path)
+    shard = next(tmp_path.rglob("shard-*.npy"))
+    np.save(shard, np.array([{"evil": "object"}], dtype=object), allow_pickle=True)
+    kb = build(tmp_path)
+    assert any("damaged" in w or "ignoring" in w for w in kb.report.warnings)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(min_size=0, max_size=40), min_size=0, max_size=20))
+def test_cache_round_trip_gives_the_same_vectors(tmp_path_factory, texts):
+    root = tmp_path_factory.mktemp("rt")
+    vectors, _ = embed_with_cache(texts, HashEmbedder(), VectorCache(root, "test-hash"))
+    again, embedded = embed_with_cache(texts, HashEmbedder(), VectorCache(root, "test-hash"))
+    assert embedded == 0
+    np.testing.assert_array_equal(vectors, again)
+
+
+# -- command line parsing ----------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=5))
+def test_cli_parsing_never_raises(args):
+    try:
+        code = main(["--corpus", "/nonexistent/askdefector/corpus", *args])
+    except SystemExit as exc:  # argparse's own usage errors and --help
+        code = exc.code
+    assert code in (0, 1, 2)
+
+
+# -- interruptions and concurrency --------------------------------------------------------------
+
+
+def write_corpus(folder, docs=120, seed=7):
+    rng = random.Random(seed)
+    words = "guard border soldier ferry harbour village river truce jeep camp doctor blood".split()
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in range(docs):
+        sentences = [" ".join(rng.choice(words) for _ in range(12)).capitalize() + "." for _ in range(8)]
+        (folder / f"doc{d:03}.txt").write_text(f"Story {d}\n\n" + " ".join(sentences[:4]) + "\n\n" + " ".join(sentences[4:]))
+
+
+def assert_cache_complete(corpus, cache):
+    result = cli("index", "--corpus", str(corpus), "--cache", str(cache))
+    assert result.returncode == 0, result.stderr
+    assert "ignoring" not in result.stderr and "damaged" not in result.stderr
+    second = cli("index", "--corpus", str(corpus), "--cache", str(cache))
+    assert "embedded 0 new texts" in second.stdout, second.stdout + second.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_indexing_keeps_finished_batches(tmp_path, sig):
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    write_corpus(corpus)
+    proc = popen("index", "--corpus", str(corpus), "--cache", str(cache))
+    deadline = time.time() + 120
+    while not list(cache.rglob("shard-*.npy")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # wait for the first finished batch
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 130), err
+    assert "Traceback" not in err
+    if proc.returncode == 130:
+        assert "interrupted" in err
+    resumed = cli("index", "--corpus", str(corpus), "--cache", str(cache))
+    total = int(cli("index", "--corpus", str(corpus), "--cache", str(tmp_path / "fresh")).stdout.split("embedded ")[1].split()[0])
+    embedded = int(resumed.stdout.split("embedded ")[1].split()[0])
+    assert embedded < total  # finished batches were kept
+    assert not list(cache.rglob("*.tmp"))
+    assert_cache_complete(corpus, cache)
+
+
+def test_random_kills_always_leave_a_valid_cache(tmp_path):
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    write_corpus(corpus)
+    rng = random.Random(2017)
+    started = time.time()
+    for i in range(20):
+        if i == 10:
+            write_corpus(corpus, seed=11)  # the articles change half way: re-embedding under fire
+        proc = popen("index", "--corpus", str(corpus), "--cache", str(cache))
+        try:
+            proc.wait(timeout=rng.uniform(0.5, 9.0))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        probe = cli("--corpus", str(corpus), "--cache", str(cache), "--json", "where is the ferry")
+        assert probe.returncode == 0, probe.stderr
+        assert "damaged" not in probe.stderr and "ignoring" not in probe.stderr, probe.stderr
+        assert time.time() - started < 900
+    assert_cache_complete(corpus, cache)
+
+
+def test_two_index_runs_at_once_end_with_one_valid_cache(tmp_path):
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    write_corpus(corpus)
+    procs = [popen("index", "--corpus", str(corpus), "--cache", str(cache)) for _ in range(2)]
+    results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
+    assert all(code == 0 for _, _, code in results), results
+    embedded = sorted(int(out.split("embedded ")[1].split()[0]) for out, _, _ in results)
+    assert embedded[0] == 0 or any("waiting for another askdefector" in err for _, err, _ in results)
+    assert_cache_complete(corpus, cache)
+
+
+def test_question_during_reindex_gets_a_consistent_answer(tmp_path):
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    write_corpus(corpus)
+    assert cli("index", "--corpus", str(corpus), "--cache", str(cache)).returncode == 0
+    write_corpus(corpus, seed=99)  # every article changes: the next index re-embeds all
+    indexer = popen("index", "--corpus", str(corpus), "--cache", str(cache))
+    answer = cli("--corpus", str(corpus), "--cache", str(cache), "--json", "where is the ferry")
+    indexer.communicate(timeout=300)
+    assert answer.returncode == 0, answer.stderr
+    data = json.loads(answer.stdout)
+    for quote in data["quotes"]:
+        text = (corpus / quote["doc_id"]).read_text().split("\n\n", 1)[1]
+        assert text[quote["start"] : quote["end"]] == quote["text"]
