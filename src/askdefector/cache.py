@@ -230,6 +230,7 @@ def embed_with_cache(
         else:
             cache.writable = False
         todo = list({d: t for d, t in zip(digests, texts) if d not in cache}.items())
+        todo.sort(key=lambda item: len(item[1]))  # batches of like length pad least, as encode does
         if todo and not can_write:
             cache.warnings.append(f"embedding cache {cache.folder} is not writable: vectors are not saved")
         report = progress if len(todo) > 32 else None

@@ -1,0 +1,151 @@
+"""Speed benchmark: each figure next to the baseline a user would otherwise have.
+
+    python benchmarks/speed.py [--runs 7] [--squad ../shared/bench/squad-v1.1-dev-a.json]
+
+Timings are medians over runs taken alternately with their baseline, in the same process or the
+same loop, so the machine's noise hits both alike; the ratio is the figure to read.
+1. single-shot: `askdefector "how many times was he shot"` as a whole process, cache built,
+   against `python -c "import sentence_transformers"`;
+2. chat: `kb.ask` in process on the shipped corpus, against the model's own `encode` of the
+   same question (sentence-transformers);
+3. indexing: texts embedded per second by the whole pipeline (fresh cache) against the model's
+   raw `encode` of the same texts with the same batch size; and the time to open an unchanged
+   index of 5,000+ passages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import askdefector  # noqa: E402
+from askdefector.embeddings import SentenceTransformerEmbedder  # noqa: E402
+
+QUESTION = "how many times was he shot"
+
+
+def timed_process(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - t
+
+
+def single_shot(runs: int, cache: Path) -> dict:
+    exe = [sys.executable, "-m", "askdefector.cli", "--corpus", str(ROOT / "corpus"), "--cache", str(cache)]
+    timed_process(exe + ["index"])  # the cache is built before timing
+    ours, base = [], []
+    for _ in range(runs):
+        ours.append(timed_process(exe + [QUESTION]))
+        base.append(timed_process([sys.executable, "-c", "import sentence_transformers"]))
+    return {"ours_s": statistics.median(ours), "baseline_s": statistics.median(base)}
+
+
+def chat(runs: int, cache: Path) -> dict:
+    from gold import ANSWERABLE
+
+    kb = askdefector.open(ROOT / "corpus", cache_dir=cache)
+    model = SentenceTransformerEmbedder()
+    questions = [q for q, _ in ANSWERABLE]
+    model.encode(questions[:2])  # load and warm both
+    kb.ask(questions[0])
+    ours, base = [], []
+    for _ in range(runs):
+        for q in questions:
+            kb._recent.clear()  # no remembered vectors: every ask embeds its question
+            t = time.perf_counter()
+            kb.ask(q)
+            ours.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            model.encode([q])
+            base.append(time.perf_counter() - t)
+    return {"ours_ms": 1000 * statistics.median(ours), "baseline_ms": 1000 * statistics.median(base)}
+
+
+def indexing(squad_path: Path, articles: int) -> dict:
+    import squad
+
+    from askdefector.cache import VectorCache, embed_with_cache
+
+    documents, _ = squad.load_squad(squad_path, articles)
+    model = SentenceTransformerEmbedder()
+    probe = askdefector.KnowledgeBase.from_documents(documents, embedder=model)  # texts, no cache
+    titled = [f"{probe.documents[p.doc_id].title}: {p.text}" for p in probe.passages]
+    texts = list(dict.fromkeys(titled + [probe.sentence_text(i) for i in range(len(probe.sentences))]))
+    ours, base = [], []
+    for _ in range(2):
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=tmp, embedder=model)
+            ours.append(kb.report.embedded / (time.perf_counter() - t))
+        t = time.perf_counter()
+        model.model.encode(texts, batch_size=64, normalize_embeddings=True)
+        base.append(len(texts) / (time.perf_counter() - t))
+    with tempfile.TemporaryDirectory() as tmp:  # the same batches through the cache alone
+        t = time.perf_counter()
+        embed_with_cache(texts, model, VectorCache(tmp, model.model_id))
+        cache_only = len(texts) / (time.perf_counter() - t)
+    return {"texts": len(texts), "ours_per_s": statistics.median(ours), "raw_per_s": statistics.median(base),
+            "cache_stage_per_s": cache_only}
+
+
+def open_time(squad_path: Path, cache: Path, copies: int, runs: int) -> dict:
+    import squad
+
+    documents, _ = squad.load_squad(squad_path)
+    docs = [
+        askdefector.Document(f"{d.id}~{c}", f"{d.title} (copy {c})", d.text)
+        for c in range(1, copies + 1)
+        for d in documents
+    ]
+    kb = askdefector.KnowledgeBase.from_documents(docs, cache_dir=cache)
+    seconds = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        askdefector.KnowledgeBase.from_documents(docs, cache_dir=cache)
+        seconds.append(time.perf_counter() - t)
+    return {"passages": len(kb.passages), "open_s": statistics.median(seconds)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "bench" / "squad-v1.1-dev-a.json")
+    parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / ".cache" / "speed")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    result = {
+        "single_shot": single_shot(args.runs, args.cache / "corpus"),
+        "chat": chat(max(1, args.runs // 3), args.cache / "corpus"),
+    }
+    if args.squad.exists():
+        result["indexing"] = indexing(args.squad, articles=2)
+        result["open"] = open_time(args.squad, args.cache / "open", copies=3, runs=args.runs)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    s, c = result["single_shot"], result["chat"]
+    print(f"{'what':<44} {'ours':>10} {'baseline':>10} {'ratio':>7}")
+    print(f"{'single-shot answer, whole process (s)':<44} {s['ours_s']:>10.3f} {s['baseline_s']:>10.3f} {s['ours_s'] / s['baseline_s']:>7.3f}")
+    print(f"{'chat: kb.ask vs model encode (ms)':<44} {c['ours_ms']:>10.2f} {c['baseline_ms']:>10.2f} {c['ours_ms'] / c['baseline_ms']:>7.3f}")
+    if "indexing" in result:
+        i, o = result["indexing"], result["open"]
+        print(f"{'indexing: texts/s vs raw encode':<44} {i['ours_per_s']:>10.1f} {i['raw_per_s']:>10.1f} {i['ours_per_s'] / i['raw_per_s']:>7.3f}")
+        print(f"{'  cache stage alone: texts/s vs raw encode':<44} {i['cache_stage_per_s']:>10.1f} {i['raw_per_s']:>10.1f} {i['cache_stage_per_s'] / i['raw_per_s']:>7.3f}")
+        print(f"{'open unchanged index, ' + str(o['passages']) + ' passages (s)':<44} {o['open_s']:>10.3f} {'':>10} {'':>7}")
+    print("baselines: `python -c 'import sentence_transformers'`; SentenceTransformer.encode of the same question/texts")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
