@@ -221,8 +221,8 @@ def main(argv=None) -> int:
             f"{row['quote_accuracy']:>9.3f} {row['mean_quote_chars']:>11.0f} {row['ms_per_question']:>7.1f} "
             f"{row['index_passages_per_s']:>10.0f}"
         )
-    print("(BM25 and dense 'quotes' are their top passage; index p/s includes cached vectors: "
-          f"{embedded} texts embedded this run)")
+    state = f"from an empty cache, {embedded} texts embedded" if embedded else "from a warm cache"
+    print(f"(BM25 and dense 'quotes' are their top passage; index p/s {state})")
     print(f"declining: {declined:.3f} of SQuAD questions declined on {args.corpus.name}/, "
           f"{answered:.3f} of gold questions answered with the right first quote (threshold {DECLINE_BELOW})")
     return 0

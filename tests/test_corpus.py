@@ -102,3 +102,30 @@ def test_html_page_gives_body_and_metadata(tmp_path):
     assert doc.title == "Guard flees"
     assert doc.authors == ("Lois Lane",) and doc.outlet == "Daily Planet" and doc.date == "2019-05-06"
     assert "five bullets" in doc.text and "newsletter" not in doc.text and "Sign in" not in doc.text
+
+
+def test_file_deleted_while_indexing_is_skipped(tmp_path, monkeypatch):
+    import askdefector.corpus as corpus_module
+
+    (tmp_path / "kept.txt").write_text("Kept\n\nStill here.")
+    listed = corpus_module._article_files(tmp_path) + [tmp_path / "deleted.txt"]  # listed, then gone
+    monkeypatch.setattr(corpus_module, "_article_files", lambda root: listed)
+    corpus = load_corpus(tmp_path)
+    assert [d.id for d in corpus.documents] == ["kept.txt"]
+    assert corpus.skipped == ((str(tmp_path / "deleted.txt"), "No such file or directory"),)
+
+
+def test_permission_denied_is_skipped_even_as_root(tmp_path, monkeypatch):
+    (tmp_path / "open.txt").write_text("Open\n\nReadable.")
+    (tmp_path / "secret.txt").write_text("Secret\n\nNot for us.")
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "secret.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    corpus = load_corpus(tmp_path)
+    assert [d.id for d in corpus.documents] == ["open.txt"]
+    assert corpus.skipped == ((str(tmp_path / "secret.txt"), "Permission denied"),)
