@@ -107,3 +107,30 @@ def test_shard_names_cannot_escape_the_cache(tmp_path, hash_embedder):
 
 def test_text_hash_depends_on_content_only():
     assert text_hash("a") == text_hash("a") != text_hash("b")
+
+
+def test_unchanged_articles_are_not_segmented_again(tmp_path, monkeypatch):
+    import askdefector.cache as cache_module
+
+    first = build(DOCS, tmp_path, HashEmbedder())
+    calls = []
+    real = cache_module.document_sentences
+    monkeypatch.setattr(cache_module, "document_sentences", lambda doc: calls.append(doc.id) or real(doc))
+    edited = [DOCS[0], Document("b.md", "B", "A doctor saved him. He lost blood.")]
+    second = build(edited, tmp_path, HashEmbedder())
+    assert calls == ["b.md"]  # only the edited article went through the segmenter
+    assert [p.text for p in second.passages if p.doc_id == "a.md"] == [p.text for p in first.passages if p.doc_id == "a.md"]
+
+
+@pytest.mark.parametrize("content", ["{oops", '{"format": 1, "segmenter": "%s", "docs": {"%s": [[1, 0, 9999]]}}'])
+def test_damaged_or_forged_sentence_spans_are_recomputed(tmp_path, content):
+    from askdefector.cache import SentenceSpans, _segmenter_version
+
+    first = build(DOCS, tmp_path, HashEmbedder())
+    if "%s" in content:
+        content = content % (_segmenter_version(), text_hash(DOCS[0].text))
+    (tmp_path / SentenceSpans.FILE).write_text(content)
+    again = build(DOCS, tmp_path, HashEmbedder())
+    assert [(p.start, p.end) for p in again.passages] == [(p.start, p.end) for p in first.passages]
+    for p in again.passages:
+        assert again.documents[p.doc_id].text[p.start : p.end] == p.text

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from .embeddings import Embedder, ProgressFn
+from .passages import Sentence, document_sentences
+from .types import Document
 
 FORMAT = 1
 BATCH = 512  # texts embedded and written between two manifest updates
@@ -241,3 +243,68 @@ def embed_with_cache(
                 report(min(i + batch, len(todo)), len(todo))
         cache.compact(digests)
     return cache.get(digests), len(todo)
+
+
+class SentenceSpans:
+    """Sentence spans of each document text, kept in ``sentences.json`` so that opening an
+    unchanged corpus does not run the segmenter again. Keyed by the text's hash, so a span is
+    only ever applied to the exact text it was computed on."""
+
+    FILE = "sentences.json"
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self._spans: dict[str, list[list[int]]] = {}
+        self._used: set[str] = set()
+        self._changed = False
+        try:
+            data = json.loads((self.root / self.FILE).read_text("utf-8"))
+            if data.get("format") == FORMAT and data.get("segmenter") == _segmenter_version():
+                self._spans = {str(k): v for k, v in data["docs"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no file or a damaged one: segment again and rewrite it
+
+    def segment(self, doc: Document) -> list[Sentence]:
+        digest = text_hash(doc.text)
+        self._used.add(digest)
+        cached = self._spans.get(digest)
+        if cached is not None and _valid_spans(cached, len(doc.text)):
+            return [Sentence(doc.id, p, s, e) for p, s, e in cached]
+        sentences = document_sentences(doc)
+        self._spans[digest] = [[x.paragraph, x.start, x.end] for x in sentences]
+        self._changed = True
+        return sentences
+
+    def save(self, notify: Notify | None = None) -> None:
+        """Write the spans of the documents seen, if anything changed; never fails the caller."""
+        if not self._changed and set(self._spans) == self._used:
+            return
+        live = {d: self._spans[d] for d in sorted(self._used)}
+        data = {"format": FORMAT, "segmenter": _segmenter_version(), "docs": live}
+        with write_lock(self.root, notify) as can_write:
+            if can_write:
+                with contextlib.suppress(OSError):
+                    atomic_write_bytes(self.root / self.FILE, json.dumps(data).encode())
+
+
+def _valid_spans(spans: object, length: int) -> bool:
+    if not isinstance(spans, list):
+        return False
+    last = 0
+    for item in spans:
+        if not (isinstance(item, list) and len(item) == 3 and all(type(v) is int for v in item)):
+            return False
+        paragraph, start, end = item
+        if paragraph < 1 or not last <= start < end <= length:
+            return False
+        last = end
+    return True
+
+
+def _segmenter_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"syntok-{version('syntok')}"
+    except PackageNotFoundError:
+        return "syntok"

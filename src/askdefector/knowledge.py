@@ -11,13 +11,13 @@ from typing import NamedTuple
 import numpy as np
 
 from . import answer as answering
-from .cache import Notify, VectorCache, embed_with_cache, write_lock
+from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, write_lock
 from .corpus import CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
 from . import onnx_encoder
 from .lexical import LexicalIndex
 from .onnx_encoder import OnnxEncoder
-from .passages import make_passages
+from .passages import document_sentences, make_passages
 from .search import cosine, fuse, passage_dense, top_k
 from .types import Answer, Document, Hit, Passage, Quote
 
@@ -64,11 +64,15 @@ class KnowledgeBase:
         self.documents = {d.id: d for d in documents}
         self.embedder = embedder
         self._recent: dict[str, np.ndarray] = {}
-        self.passages, self.sentences = make_passages(documents)
+        spans = SentenceSpans(cache_dir) if cache_dir is not None else None
+        self.passages, self.sentences = make_passages(documents, segment=spans.segment if spans else document_sentences)
+        if spans is not None:
+            spans.save(notify)
         # A passage is embedded and indexed under its article's title: the title says what a
         # passage in the middle of an article is about.
         titled = [f"{self.documents[p.doc_id].title}: {p.text}" for p in self.passages]
-        texts = titled + [self.sentence_text(i) for i in range(len(self.sentences))]
+        self._sentence_texts = [self.sentence_text(i) for i in range(len(self.sentences))]
+        texts = titled + self._sentence_texts
         cache = VectorCache(cache_dir, embedder.model_id) if cache_dir is not None else None
         if cache is not None:
             vectors, embedded = embed_with_cache(texts, embedder, cache, progress, notify=notify)
@@ -83,7 +87,6 @@ class KnowledgeBase:
         self.passage_vectors = vectors[: len(self.passages)]
         self.sentence_vectors = vectors[len(self.passages) :]
         self.lexical = LexicalIndex(titled)
-        self._sentence_texts = [self.sentence_text(i) for i in range(len(self.sentences))]
         self.sentence_terms = [frozenset(t) for t in self.lexical.terms_of(self._sentence_texts)]
         self._idf = answering.inverse_document_frequency(self.sentence_terms)
         self._sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(self.sentences)}

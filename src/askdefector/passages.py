@@ -8,7 +8,7 @@ document text, so ``doc.text[start:end]`` is always the exact passage or sentenc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from syntok import segmenter
@@ -107,13 +107,19 @@ def windows(n: int, window: int = WINDOW, stride: int = STRIDE) -> Iterator[tupl
 
 
 def make_passages(
-    documents: Iterable[Document], window: int = WINDOW, stride: int = STRIDE
+    documents: Iterable[Document],
+    window: int = WINDOW,
+    stride: int = STRIDE,
+    segment: Callable[[Document], list[Sentence]] = document_sentences,
 ) -> tuple[list[Passage], list[Sentence]]:
-    """Passages (sentence windows within a paragraph) and sentences of all documents."""
+    """Passages (sentence windows within a paragraph) and sentences of all documents.
+
+    ``segment`` splits one document into sentences; a caller may pass a cached one.
+    """
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     for doc in documents:
-        doc_sentences = document_sentences(doc)
+        doc_sentences = segment(doc)
         sentences.extend(doc_sentences)
         by_paragraph: dict[int, list[Sentence]] = {}
         for sentence in doc_sentences:
