@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .embeddings import Embedder, ProgressFn
+from .lexical import LexicalIndex
 from .passages import Sentence, document_sentences
 from .types import Document
 
@@ -308,3 +310,43 @@ def _segmenter_version() -> str:
         return f"syntok-{version('syntok')}"
     except PackageNotFoundError:
         return "syntok"
+
+
+def lexical_index(
+    root: str | os.PathLike[str], texts: Sequence[str], sentences: Sequence[str], notify: Notify | None = None
+) -> tuple[LexicalIndex, list[list[str]]]:
+    """BM25 over ``texts`` plus the terms of each sentence, read from ``root`` when built before.
+
+    Saved as ``lexical-<hash of all texts and settings>/``, written to a temporary folder and
+    renamed into place, so a reader finds either a whole index or none.
+    """
+    from . import lexical
+
+    digest = hashlib.sha256()
+    for part in (lexical.K1, lexical.B, lexical.STOPWORDS, _segmenter_version(), len(texts)):
+        digest.update(f"{part}\n".encode())
+    for text in (*texts, *sentences):
+        digest.update(text_hash(text).encode())
+    folder = Path(root) / f"lexical-{digest.hexdigest()[:24]}"
+    try:
+        index = LexicalIndex.load(folder)
+        terms = json.loads((folder / "terms.json").read_text("utf-8"))
+        if index.size == len(texts) and isinstance(terms, list) and len(terms) == len(sentences):
+            return index, terms
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not built yet, or damaged: build again
+    index = LexicalIndex(texts)
+    terms = index.terms_of(sentences)
+    with write_lock(Path(root), notify) as can_write:
+        if can_write:
+            with contextlib.suppress(OSError):
+                tmp = Path(tempfile.mkdtemp(dir=root, prefix=".lexical-", suffix=".tmp"))
+                try:
+                    index.save(tmp)
+                    (tmp / "terms.json").write_text(json.dumps(terms))
+                    for old in Path(root).glob("lexical-*"):
+                        shutil.rmtree(old, ignore_errors=True)
+                    os.rename(tmp, folder)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+    return index, terms

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import answer as answering
-from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, write_lock
+from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, write_lock
 from .corpus import CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
 from . import onnx_encoder
@@ -86,8 +86,12 @@ class KnowledgeBase:
             warnings += (note,) if note else ()
         self.passage_vectors = vectors[: len(self.passages)]
         self.sentence_vectors = vectors[len(self.passages) :]
-        self.lexical = LexicalIndex(titled)
-        self.sentence_terms = [frozenset(t) for t in self.lexical.terms_of(self._sentence_texts)]
+        if cache_dir is not None:
+            self.lexical, terms = lexical_index(cache_dir, titled, self._sentence_texts, notify)
+        else:
+            self.lexical = LexicalIndex(titled)
+            terms = self.lexical.terms_of(self._sentence_texts)
+        self.sentence_terms = [frozenset(t) for t in terms]
         self._idf = answering.inverse_document_frequency(self.sentence_terms)
         self._sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(self.sentences)}
         self._members = _members(self.passages, self._sentence_at)

@@ -8,7 +8,9 @@ NLTK's English one, so question words ("what", "did", "he") don't count as match
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -26,15 +28,32 @@ def _stemmer():
 class LexicalIndex:
     """BM25 scores of a query against every text given at build time."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str] = (), retriever=None, size: int | None = None) -> None:
         import bm25s
 
         self._bm25s = bm25s
         self._stem = _stemmer()
+        if retriever is not None:  # from ``load``
+            self._retriever, self.size = retriever, int(size or 0)
+            return
         self.size = len(texts)
         self._retriever = bm25s.BM25(k1=K1, b=B)
         tokens = bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=self._stem, show_progress=False)
         self._retriever.index(tokens, show_progress=False)
+
+    def save(self, folder: Path) -> None:
+        """Write the index as bm25s does: .npy arrays (no pickle) and JSON."""
+        self._retriever.save(str(folder))
+        (folder / "size.json").write_text(json.dumps({"size": self.size}))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Read a saved index, memory-mapped; raises OSError or ValueError when it is unusable."""
+        import bm25s
+
+        size = int(json.loads((folder / "size.json").read_text())["size"])
+        retriever = bm25s.BM25.load(str(folder), mmap=True, allow_pickle=False)
+        return cls(retriever=retriever, size=size)
 
     def terms(self, query: str) -> list[str]:
         """The query's stemmed content words, as the index sees them."""

@@ -1,0 +1,44 @@
+import numpy as np
+
+from askdefector.cache import lexical_index
+from askdefector.lexical import LexicalIndex
+
+TEXTS = [
+    "Oh Chong Song ran through Panmunjom, the truce village.",
+    "Around 30,000 people have defected since the Korean War.",
+    "His comrades shot him at least five times.",
+]
+SENTENCES = ["Panmunjom is a village.", "He was shot five times."]
+
+
+def test_rare_names_and_numbers_rank_first():
+    index = LexicalIndex(TEXTS)
+    assert int(np.argmax(index.scores("Panmunjom"))) == 0
+    assert int(np.argmax(index.scores("how many people defected, 30,000?"))) == 1
+    assert not index.scores("what is it").any()  # stopwords alone match nothing
+
+
+def test_saved_index_gives_the_same_scores(tmp_path):
+    built, terms = lexical_index(tmp_path, TEXTS, SENTENCES)
+    loaded, loaded_terms = lexical_index(tmp_path, TEXTS, SENTENCES)
+    assert list(tmp_path.glob("lexical-*/terms.json"))
+    assert loaded_terms == terms == [LexicalIndex(TEXTS).terms(s) for s in SENTENCES]
+    for query in ("Panmunjom village", "shot five times", "defected war", "nothing matches"):
+        np.testing.assert_allclose(loaded.scores(query), built.scores(query), rtol=1e-6)
+
+
+def test_changed_texts_get_a_new_index_and_the_old_one_goes(tmp_path):
+    lexical_index(tmp_path, TEXTS, SENTENCES)
+    changed = TEXTS[:2] + ["A doctor saved him."]
+    index, _ = lexical_index(tmp_path, changed, SENTENCES)
+    assert int(np.argmax(index.scores("doctor"))) == 2
+    assert len(list(tmp_path.glob("lexical-*"))) == 1
+
+
+def test_damaged_saved_index_is_rebuilt(tmp_path):
+    lexical_index(tmp_path, TEXTS, SENTENCES)
+    folder = next(tmp_path.glob("lexical-*"))
+    for npy in folder.rglob("*.npy"):
+        npy.write_bytes(b"garbage")
+    index, _ = lexical_index(tmp_path, TEXTS, SENTENCES)
+    assert int(np.argmax(index.scores("Panmunjom"))) == 0
