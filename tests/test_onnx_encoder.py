@@ -46,3 +46,16 @@ def test_a_question_on_a_built_cache_never_imports_torch(kb, kb_cache):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_forged_export_metadata_is_refused(kb, tmp_path):
+    import json
+    import shutil
+
+    folder = tmp_path / "onnx"
+    shutil.copytree(kb.query_encoder.folder, folder)
+    meta = json.loads((folder / "onnx.json").read_text())
+    assert OnnxEncoder.find(folder, kb.embedder.model_id) is not None
+    assert OnnxEncoder.find(folder, "another-model") is None
+    (folder / "onnx.json").write_text(json.dumps({**meta, "onnx": "../onnx/model.onnx"}))
+    assert OnnxEncoder.find(folder, kb.embedder.model_id) is None

@@ -30,11 +30,12 @@ MIN_COSINE = 0.9999  # the exported model must agree with the original at least 
 class OnnxEncoder:
     """Unit-length float32 vectors from an exported model; loads on first use."""
 
-    def __init__(self, folder: Path, model_id: str) -> None:
+    def __init__(self, folder: Path, model_id: str, meta: dict | None = None) -> None:
         self.folder = folder
         self.model_id = model_id
-        meta = json.loads((folder / META).read_text("utf-8"))
+        meta = meta or json.loads((folder / META).read_text("utf-8"))
         self.max_length = int(meta["max_length"])
+        self._onnx_file = folder / meta["onnx"]
         self._session = None
         self._tokenizer = None
 
@@ -45,21 +46,20 @@ class OnnxEncoder:
             meta = json.loads((folder / META).read_text("utf-8"))
         except (OSError, ValueError):
             return None
-        files_ok = (folder / meta.get("onnx", "")).is_file() and (folder / "tokenizer.json").is_file()
+        name = str(meta.get("onnx", ""))
+        plain = name == Path(name).name and not name.startswith(".")  # never a path out of the folder
+        files_ok = plain and (folder / name).is_file() and (folder / "tokenizer.json").is_file()
         if meta.get("format") != FORMAT or meta.get("model") != model_id or not files_ok:
             return None
-        return cls(folder, model_id)
+        return cls(folder, model_id, meta)
 
     def _load(self) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        meta = json.loads((self.folder / META).read_text("utf-8"))
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(self.folder / meta["onnx"]), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_length)
