@@ -11,6 +11,7 @@ two runs at once take turns; readers need no lock and retry if a writer swaps sh
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .embeddings import Embedder, ProgressFn
+from . import lexical
 from .lexical import LexicalIndex
 from .passages import Sentence, document_sentences
 from .types import Document
@@ -303,6 +305,7 @@ def _valid_spans(spans: object, length: int) -> bool:
     return True
 
 
+@functools.cache
 def _segmenter_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -320,8 +323,6 @@ def lexical_index(
     Saved as ``lexical-<hash of all texts and settings>/``, written to a temporary folder and
     renamed into place, so a reader finds either a whole index or none.
     """
-    from . import lexical
-
     digest = hashlib.sha256()
     for part in (lexical.K1, lexical.B, lexical.STOPWORDS, _segmenter_version(), len(texts)):
         digest.update(f"{part}\n".encode())
