@@ -18,10 +18,10 @@ import numpy as np
 SENTENCE_WEIGHT = 1.0  # cosine of the sentence itself
 PASSAGE_WEIGHT = 0.5  # fused score of its best passage
 COVERAGE_WEIGHT = 1.0  # IDF-weighted share of the question's words it contains
-DECLINE_BELOW = 0.3  # best passage cosine under which the question is declined
+DECLINE_BELOW = 0.37  # best sentence cosine under which the question is declined
 MARGIN = 0.9  # other quotes must score at least this share of the best
 CORROBORATE = 0.85  # another document's best sentence is quoted when its passage scores this share of the best passage
-TYPE_WEIGHT = 0.2  # bonus for holding what the question asks for (a number, a date)
+TYPE_WEIGHT = 0.7  # bonus for holding what the question asks for (a number, a date)
 MAX_QUOTES = 3
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

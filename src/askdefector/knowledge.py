@@ -199,7 +199,7 @@ class KnowledgeBase:
         )
         places = [(s.doc_id, s.paragraph) for s in self.sentences]
         chosen = answering.select(ranked, places, limit=k)
-        confidence = float(dense[best[0]])
+        confidence = float(sentence_cosine.max())  # how close the closest sentence of all comes
         quotes = tuple(self._quote(c) for c in chosen)
         return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence, note)
 
