@@ -11,10 +11,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import answer as answering
-from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, write_lock
+from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, text_hash, write_lock
 from .corpus import CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
-from . import onnx_encoder
+from . import onnx_encoder, vector_index
 from .lexical import LexicalIndex
 from .onnx_encoder import OnnxEncoder
 from .passages import document_sentences, make_passages
@@ -24,6 +24,7 @@ from .types import Answer, Document, Hit, Passage, Quote
 MAX_QUESTION_CHARS = 1000  # the model reads 256 word pieces, about this many characters
 CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
+NEAREST = 100  # with an approximate index: candidates from each ranking that are scored in full
 
 class PassageScores(NamedTuple):
     """Every passage's score under each ranking, for one question."""
@@ -86,6 +87,7 @@ class KnowledgeBase:
             warnings += (note,) if note else ()
         self.passage_vectors = vectors[: len(self.passages)]
         self.sentence_vectors = vectors[len(self.passages) :]
+        self.nearest = vector_index.nearest_index(self.passage_vectors, _ann_path(cache, titled))
         if cache_dir is not None:
             self.lexical, terms = lexical_index(cache_dir, titled, self._sentence_texts, notify)
         else:
@@ -149,10 +151,23 @@ class KnowledgeBase:
         return vector.astype(np.float32), text
 
     def _scores(self, vector: np.ndarray, text: str) -> PassageScores:
-        sentence_cosine = cosine(self.sentence_vectors, vector)
-        dense = passage_dense(cosine(self.passage_vectors, vector), sentence_cosine, self._members)
         lexical = self.lexical.scores(text)
-        return PassageScores(dense, lexical, fuse(dense, lexical), sentence_cosine)
+        if self.nearest.kind == "exact":
+            sentence_cosine = cosine(self.sentence_vectors, vector)
+            dense = passage_dense(cosine(self.passage_vectors, vector), sentence_cosine, self._members)
+            return PassageScores(dense, lexical, fuse(dense, lexical), sentence_cosine)
+        # A large corpus: only the nearest passages and the best BM25 ones are scored in full;
+        # the rest keep a cosine of -1 and a fused score of -inf.
+        near, _ = self.nearest.search(vector, NEAREST)
+        rows = np.union1d(near, top_k(lexical, NEAREST))
+        members = self._members[rows]
+        sentence_cosine = np.full(len(self.sentences), -1.0, dtype=np.float32)
+        sentence_cosine[members] = (self.sentence_vectors[members.ravel()] @ vector).reshape(members.shape)
+        dense = np.full(len(self.passages), -1.0, dtype=np.float32)
+        dense[rows] = passage_dense(self.passage_vectors[rows] @ vector, sentence_cosine, members)
+        fused = np.full(len(self.passages), -np.inf, dtype=np.float32)
+        fused[rows] = fuse(dense[rows], lexical[rows])  # the BM25 maximum is among the rows
+        return PassageScores(dense, lexical, fused, sentence_cosine)
 
     def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
         """Each passage's dense, lexical and fused score: the rankings side by side."""
@@ -235,6 +250,18 @@ def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify |
             return onnx_encoder.export(embedder.model, folder, embedder.model_id), ""
     except Exception as exc:  # an optional speed-up: any failure falls back to the original model
         return None, f"questions use the slower original model (ONNX export failed: {exc})".splitlines()[0]
+
+
+def _ann_path(cache: VectorCache | None, texts: Sequence[str]) -> Path | None:
+    """Where the approximate index of these passage texts is saved, if one is needed and the
+    cache can hold it; indexes of other passage lists are removed."""
+    if cache is None or not cache.writable or len(texts) <= vector_index.ANN_ABOVE:
+        return None
+    name = f"ann-{text_hash(''.join(text_hash(t) for t in texts))}.faiss"
+    for old in cache.folder.glob("ann-*.faiss"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
+    return cache.folder / name
 
 
 def _members(passages: Sequence[Passage], sentence_at: dict[tuple[str, int], int]) -> np.ndarray:

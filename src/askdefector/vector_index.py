@@ -1,0 +1,124 @@
+"""Stage 4c: the passage vectors nearest a question, exact for small corpora, approximate for large.
+
+Up to ``ANN_ABOVE`` passages, one NumPy product over all vectors is exact and takes a few
+milliseconds. Above it, a faiss inverted-file index over 8-bit quantised vectors scans the
+``PROBES`` clusters nearest the question and proposes ``RESCORE`` times as many candidates as
+wanted; those are re-scored exactly with the float32 vectors. Scanning a few clusters keeps
+search in milliseconds at a million passages, and re-scoring restores the recall that
+quantisation costs. The index is saved beside the vector cache.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .search import top_k
+
+ANN_ABOVE = 100_000  # passages; below this, exact search takes under ~10 ms on two cores
+RESCORE = 5  # approximate candidates re-scored exactly per hit wanted
+PROBES = 32  # clusters scanned per question
+TRAIN_PER_CLUSTER = 40  # k-means sample size per cluster (faiss asks for at least 39)
+
+
+def cluster_count(n: int) -> int:
+    """Clusters for ``n`` vectors: about 2 * sqrt(n), so each holds about sqrt(n) / 2."""
+    return max(1, int(2 * np.sqrt(n)))
+
+
+class VectorIndex(Protocol):
+    kind: str
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row numbers of the ``k`` nearest vectors and their cosines, best first."""
+        ...
+
+
+class ExactIndex:
+    """Every vector scored: the reference the approximate index is measured against."""
+
+    kind = "exact"
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.vectors = vectors
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.vectors @ query
+        rows = top_k(scores, k)
+        return rows, scores[rows]
+
+
+class ApproximateIndex:
+    """A faiss IVF index of 8-bit codes proposes candidates; the float32 vectors re-score them."""
+
+    kind = "approximate"
+
+    def __init__(self, index, vectors: np.ndarray) -> None:
+        self.index = index
+        self.index.nprobe = PROBES
+        self.vectors = vectors
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, path: Path | None = None) -> ApproximateIndex:
+        """Cluster and encode ``vectors`` (unit rows); saved atomically to ``path`` if given."""
+        import faiss
+
+        n, dim = vectors.shape
+        clusters = cluster_count(n)
+        index = faiss.IndexIVFScalarQuantizer(
+            faiss.IndexFlatIP(dim), dim, clusters, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        rng = np.random.default_rng(0)  # the same vectors give the same index
+        sample = np.sort(rng.choice(n, min(n, TRAIN_PER_CLUSTER * clusters), replace=False))
+        index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+        for start in range(0, n, 65536):  # in slices: no second float32 copy of a memory map
+            index.add(np.ascontiguousarray(vectors[start : start + 65536], dtype=np.float32))
+        if path is not None:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(fd)
+            try:
+                faiss.write_index(index, tmp)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return cls(index, vectors)
+
+    @classmethod
+    def load(cls, path: Path, vectors: np.ndarray) -> ApproximateIndex | None:
+        """The saved index; None if it is missing, unreadable or of other vectors."""
+        import faiss
+
+        try:
+            index = faiss.read_index(str(path))
+        except Exception:  # a damaged file is rebuilt, not trusted
+            return None
+        if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
+            return None
+        return cls(index, vectors)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, len(self.vectors))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        _, found = self.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k * RESCORE)
+        rows = np.unique(found[0][found[0] >= 0])  # sorted: reads the memory map forwards
+        scores = self.vectors[rows] @ query
+        best = top_k(scores, k)
+        return rows[best], scores[best]
+
+
+def nearest_index(vectors: np.ndarray, path: Path | None = None) -> VectorIndex:
+    """Exact search up to ``ANN_ABOVE`` vectors; above, the approximate index saved at ``path``
+    (built now if missing or stale)."""
+    if len(vectors) <= ANN_ABOVE:
+        return ExactIndex(vectors)
+    if path is not None and path.exists():
+        loaded = ApproximateIndex.load(path, vectors)
+        if loaded is not None:
+            return loaded
+    return ApproximateIndex.build(vectors, path)
