@@ -134,3 +134,13 @@ def test_damaged_or_forged_sentence_spans_are_recomputed(tmp_path, content):
     assert [(p.start, p.end) for p in again.passages] == [(p.start, p.end) for p in first.passages]
     for p in again.passages:
         assert again.documents[p.doc_id].text[p.start : p.end] == p.text
+
+
+def test_cached_vectors_come_back_in_the_order_asked(tmp_path, hash_embedder):
+    texts = ["one", "two", "three", "four"]
+    cache = VectorCache(tmp_path, hash_embedder.model_id)
+    embed_with_cache(texts, hash_embedder, cache)  # compacted: one shard, in this order
+    reopened = VectorCache(tmp_path, hash_embedder.model_id)
+    for order in (texts, texts[::-1], texts[1:3]):
+        got = reopened.get([text_hash(t) for t in order])
+        np.testing.assert_array_equal(got, hash_embedder.encode(order))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -39,19 +41,16 @@ class ScoredSentence:
     passage_score: float = 0.0  # that passage's fused score
 
 
-def coverage(query_terms: Sequence[str], sentence_terms: frozenset[str], idf: Mapping[str, float]) -> float:
+def coverage(query_terms: Collection[str], sentence_terms: Collection[str], idf: Mapping[str, float]) -> float:
     """IDF-weighted share of the distinct query terms that occur in the sentence."""
     distinct = set(query_terms)
     total = sum(idf.get(t, 0.0) for t in distinct)
-    return sum(idf.get(t, 0.0) for t in distinct & sentence_terms) / total if total else 0.0
+    return sum(idf.get(t, 0.0) for t in distinct.intersection(sentence_terms)) / total if total else 0.0
 
 
-def inverse_document_frequency(term_sets: Sequence[frozenset[str]]) -> dict[str, float]:
-    """log(1 + N / df) of every term over the given sentences."""
-    counts: dict[str, int] = {}
-    for terms in term_sets:
-        for t in terms:
-            counts[t] = counts.get(t, 0) + 1
+def inverse_document_frequency(term_sets: Sequence[Collection[str]]) -> dict[str, float]:
+    """log(1 + N / df) of every term over the given sentences (each listing its terms once)."""
+    counts = Counter(chain.from_iterable(term_sets))
     n = len(term_sets)
     return {t: math.log(1 + n / c) for t, c in counts.items()}
 
@@ -68,7 +67,7 @@ def answer_pattern(question: str) -> re.Pattern[str] | None:
 def score_sentences(
     candidates: dict[int, tuple[int, float]],
     sentence_cosine: np.ndarray,
-    sentence_terms: Sequence[frozenset[str]],
+    sentence_terms: Sequence[Collection[str]],
     query_terms: Sequence[str],
     idf: Mapping[str, float],
     sentence_texts: Sequence[str],

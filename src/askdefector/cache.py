@@ -151,9 +151,17 @@ class VectorCache:
         return len(self._rows)
 
     def get(self, digests: Sequence[str]) -> np.ndarray:
-        """Stack the stored vectors of ``digests`` (all must be present)."""
+        """The stored vectors of ``digests`` (all must be present), one row each, in order.
+
+        When one shard holds exactly these rows (a compacted cache), its memory map is returned
+        as it is: nothing is copied, so an unchanged index opens in the time the map takes."""
         if not digests:
             return np.zeros((0, 0), dtype=np.float32)
+        if len(self._shards) == 1 and self._shards[0][1] == digests:
+            return np.asarray(self._rows[digests[0]][0])
+        first = self._rows[digests[0]][0]
+        if all(self._rows[d][0] is first for d in digests):
+            return np.asarray(first)[[self._rows[d][1] for d in digests]]
         return np.stack([self._rows[d][0][self._rows[d][1]] for d in digests]).astype(np.float32, copy=False)
 
     # -- writing (callers hold ``write_lock``) -------------------------------------------------
@@ -224,9 +232,12 @@ def embed_with_cache(
     progress: ProgressFn | None = None,
     batch: int = BATCH,
     notify: Notify | None = None,
+    digests: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for ``texts``, embedding only those the cache lacks; returns (matrix, newly embedded)."""
-    digests = [text_hash(t) for t in texts]
+    """Vectors for ``texts``, embedding only those the cache lacks; returns (matrix, newly embedded).
+
+    ``digests`` are the texts' ``text_hash`` values when the caller has them already."""
+    digests = list(digests) if digests is not None else [text_hash(t) for t in texts]
     wanted = set(digests)
     if wanted.issubset(cache._rows) and len(cache) == len(wanted) and len(cache._shards) <= 1:
         return cache.get(digests), 0  # the common case: nothing to write, no lock needed
@@ -292,16 +303,17 @@ class SentenceSpans:
 
 
 def _valid_spans(spans: object, length: int) -> bool:
+    """Spans read back from disk are ordered (paragraph, start, end) integer triples inside the text."""
     if not isinstance(spans, list):
         return False
     last = 0
-    for item in spans:
-        if not (isinstance(item, list) and len(item) == 3 and all(type(v) is int for v in item)):
-            return False
-        paragraph, start, end = item
-        if paragraph < 1 or not last <= start < end <= length:
-            return False
-        last = end
+    try:
+        for paragraph, start, end in spans:
+            if not (type(paragraph) is type(start) is type(end) is int and paragraph >= 1 and last <= start < end <= length):
+                return False
+            last = end
+    except (TypeError, ValueError):  # not a triple
+        return False
     return True
 
 
@@ -316,7 +328,11 @@ def _segmenter_version() -> str:
 
 
 def lexical_index(
-    root: str | os.PathLike[str], texts: Sequence[str], sentences: Sequence[str], notify: Notify | None = None
+    root: str | os.PathLike[str],
+    texts: Sequence[str],
+    sentences: Sequence[str],
+    notify: Notify | None = None,
+    digests: Sequence[str] | None = None,
 ) -> tuple[LexicalIndex, list[list[str]]]:
     """BM25 over ``texts`` plus the terms of each sentence, read from ``root`` when built before.
 
@@ -324,10 +340,10 @@ def lexical_index(
     renamed into place, so a reader finds either a whole index or none.
     """
     digest = hashlib.sha256()
-    for part in (lexical.K1, lexical.B, lexical.STOPWORDS, _segmenter_version(), len(texts)):
+    for part in (lexical.K1, lexical.B, lexical.STOPWORDS, _segmenter_version(), len(texts), "distinct terms"):
         digest.update(f"{part}\n".encode())
-    for text in (*texts, *sentences):
-        digest.update(text_hash(text).encode())
+    for h in digests if digests is not None else map(text_hash, (*texts, *sentences)):
+        digest.update(h.encode())
     folder = Path(root) / f"lexical-{digest.hexdigest()[:24]}"
     try:
         index = LexicalIndex.load(folder)
@@ -337,7 +353,7 @@ def lexical_index(
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not built yet, or damaged: build again
     index = LexicalIndex(texts)
-    terms = index.terms_of(sentences)
+    terms = index.distinct_terms_of(sentences)
     with write_lock(Path(root), notify) as can_write:
         if can_write:
             with contextlib.suppress(OSError):

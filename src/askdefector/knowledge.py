@@ -75,8 +75,9 @@ class KnowledgeBase:
         self._sentence_texts = [self.sentence_text(i) for i in range(len(self.sentences))]
         texts = titled + self._sentence_texts
         cache = VectorCache(cache_dir, embedder.model_id) if cache_dir is not None else None
+        digests = [text_hash(t) for t in texts] if cache is not None else []
         if cache is not None:
-            vectors, embedded = embed_with_cache(texts, embedder, cache, progress, notify=notify)
+            vectors, embedded = embed_with_cache(texts, embedder, cache, progress, notify=notify, digests=digests)
             warnings = tuple(cache.warnings)
         else:
             vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
@@ -87,13 +88,13 @@ class KnowledgeBase:
             warnings += (note,) if note else ()
         self.passage_vectors = vectors[: len(self.passages)]
         self.sentence_vectors = vectors[len(self.passages) :]
-        self.nearest = vector_index.nearest_index(self.passage_vectors, _ann_path(cache, titled))
+        self.nearest = vector_index.nearest_index(self.passage_vectors, _ann_path(cache, digests[: len(titled)]))
         if cache_dir is not None:
-            self.lexical, terms = lexical_index(cache_dir, titled, self._sentence_texts, notify)
+            self.lexical, terms = lexical_index(cache_dir, titled, self._sentence_texts, notify, digests)
         else:
             self.lexical = LexicalIndex(titled)
-            terms = self.lexical.terms_of(self._sentence_texts)
-        self.sentence_terms = [frozenset(t) for t in terms]
+            terms = self.lexical.distinct_terms_of(self._sentence_texts)
+        self.sentence_terms: list[list[str]] = terms  # distinct per sentence
         self._idf = answering.inverse_document_frequency(self.sentence_terms)
         self._sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(self.sentences)}
         self._members = _members(self.passages, self._sentence_at)
@@ -252,12 +253,13 @@ def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify |
         return None, f"questions use the slower original model (ONNX export failed: {exc})".splitlines()[0]
 
 
-def _ann_path(cache: VectorCache | None, texts: Sequence[str]) -> Path | None:
+def _ann_path(cache: VectorCache | None, digests: Sequence[str]) -> Path | None:
     """Where the approximate index of these passage texts is saved, if one is needed and the
-    cache can hold it; indexes of other passage lists are removed."""
-    if cache is None or not cache.writable or len(texts) <= vector_index.ANN_ABOVE:
+    cache can hold it (``digests``: the passages' text hashes); indexes of other passage lists
+    are removed."""
+    if cache is None or not cache.writable or len(digests) <= vector_index.ANN_ABOVE:
         return None
-    name = f"ann-{text_hash(''.join(text_hash(t) for t in texts))}.faiss"
+    name = f"ann-{text_hash(''.join(digests))}.faiss"
     for old in cache.folder.glob("ann-*.faiss"):
         if old.name != name:
             old.unlink(missing_ok=True)

@@ -60,10 +60,14 @@ class LexicalIndex:
         return self.terms_of([query])[0]
 
     def terms_of(self, texts: Sequence[str]) -> list[list[str]]:
-        """Stemmed content words of each text, in one pass."""
+        """Stemmed content words of each text, in one pass (a word repeated is listed again)."""
         return self._bm25s.tokenize(
             list(texts), stopwords=STOPWORDS, stemmer=self._stem, return_ids=False, show_progress=False
         )
+
+    def distinct_terms_of(self, texts: Sequence[str]) -> list[list[str]]:
+        """Each text's distinct stemmed content words, in order of first use."""
+        return [list(dict.fromkeys(terms)) for terms in self.terms_of(texts)]
 
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per indexed text (zeros when no query word is in the index)."""
