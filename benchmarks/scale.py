@@ -2,6 +2,8 @@
 
     python benchmarks/scale.py [--sizes 1000 10000 100000 1000000] [--plot docs/scale.png] [--json]
 
+(``benchmarks/speed.py`` runs it too, as its fourth part.)
+
 No machine here can embed a million passages in a session, so the passages are generated from
 real ones: each vector mixes two vectors of the SQuAD dev-a knowledge base (its passages and
 sentences, embedded by the model) with noise, and its text joins words of the same two texts,
@@ -37,6 +39,8 @@ QUESTIONS = 200
 NOISE = 0.6  # norm of the noise added to each generated vector (the mixed vectors have norm 1-2)
 CHUNK = 100_000
 METHODS = ("exact", "approximate", "semantic_search", "hybrid")
+SIZES = [1_000, 10_000, 100_000, 1_000_000]
+DATA = ROOT / "benchmarks" / ".cache" / "scale"
 
 
 def peak_rss_mb() -> float:
@@ -175,8 +179,8 @@ def child(data: Path, largest: int, n: int, method: str) -> dict:
     }
 
 
-def run_child(args, n: int, method: str) -> dict:
-    cmd = [sys.executable, __file__, "--data", str(args.data), "--child", str(n), method, "--sizes", *map(str, args.sizes)]
+def run_child(data: Path, sizes: list[int], n: int, method: str) -> dict:
+    cmd = [sys.executable, __file__, "--data", str(data), "--child", str(n), method, "--sizes", *map(str, sizes)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -211,43 +215,55 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def measure(sizes: list[int], data: Path, squad_path: Path, options: list[str] | None = None) -> dict:
+    """Every (size, method) row, each from a fresh process, and the build times of this run."""
+    largest = max(sizes)
+    prepare(data, squad_path, largest)
+    builds = build_indexes(data, sizes, largest)
+    rows = []
+    for n in sizes:
+        for method in METHODS:
+            if method == "approximate" and n < 10_000:
+                continue  # too few vectors to cluster; the product searches exactly far above this
+            rows.append(run_child(data, sizes, n, method))
+    return {"rows": rows, "build_s": builds}
+
+
+def table(result: dict) -> str:
+    lines = [f"{'passages':>9} {'method':<16} {'open s':>7} {'search ms':>10} {'baseline ms':>12} {'ratio':>6} {'recall@10':>10} {'peak MB':>8}"]
+    for r in result["rows"]:
+        base = r["baseline_ms"]
+        ratio = f"{r['search_ms'] / base:6.2f}" if base else " " * 6
+        recall = f"{r['recall_at_10']:10.3f}" if r["recall_at_10"] is not None else " " * 10
+        lines.append(
+            f"{r['passages']:>9} {r['method']:<16} {r['open_s']:>7.3f} {r['search_ms']:>10.3f} "
+            f"{(f'{base:12.3f}' if base else ' ' * 12)} {ratio} {recall} {r['peak_rss_mb']:>8.0f}"
+        )
+    lines.append(
+        "baseline, timed alternately in the same process: exact -> a plain NumPy `vectors @ q`; "
+        "semantic_search -> ExactIndex; recall@10 against exact search"
+    )
+    if result["build_s"]:
+        lines.append("built this run (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result["build_s"].items()))
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=SIZES)
     parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "bench" / "squad-v1.1-dev-a.json")
-    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / ".cache" / "scale")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("SIZE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    largest = max(args.sizes)
     if args.child:
-        print(json.dumps(child(args.data, largest, int(args.child[0]), args.child[1])))
+        print(json.dumps(child(args.data, max(args.sizes), int(args.child[0]), args.child[1])))
         return 0
-    prepare(args.data, args.squad, largest)
-    builds = build_indexes(args.data, args.sizes, largest)
-    rows = []
-    for n in args.sizes:
-        for method in METHODS:
-            if method == "approximate" and n < 10_000:
-                continue  # too few vectors to cluster; the product searches exactly far above this
-            rows.append(run_child(args, n, method))
+    result = measure(args.sizes, args.data, args.squad)
     if args.plot:
-        plot(rows, args.plot)
-    if args.json:
-        print(json.dumps({"rows": rows, "build_s": builds}, indent=2))
-        return 0
-    print(f"{'passages':>9} {'method':<16} {'open s':>7} {'search ms':>10} {'baseline ms':>12} {'ratio':>6} {'recall@10':>10} {'peak MB':>8}")
-    for r in rows:
-        base = r["baseline_ms"]
-        ratio = f"{r['search_ms'] / base:6.2f}" if base else f"{'':>6}"
-        recall = f"{r['recall_at_10']:10.3f}" if r["recall_at_10"] is not None else f"{'':>10}"
-        print(f"{r['passages']:>9} {r['method']:<16} {r['open_s']:>7.3f} {r['search_ms']:>10.3f} "
-              f"{(f'{base:12.3f}' if base else ' ' * 12)} {ratio} {recall} {r['peak_rss_mb']:>8.0f}")
-    print("baseline, timed alternately in the same process: exact -> a plain NumPy `vectors @ q`; "
-          "semantic_search -> ExactIndex; recall@10 against exact search")
-    if builds:
-        print("built this run (s): " + ", ".join(f"{k} {v:.1f}" for k, v in builds.items()))
+        plot(result["rows"], args.plot)
+    print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Speed benchmark: each figure next to the baseline a user would otherwise have.
 
-    python benchmarks/speed.py [--runs 7] [--squad ../shared/bench/squad-v1.1-dev-a.json]
+    python benchmarks/speed.py [--runs 7] [--squad ../shared/bench/squad-v1.1-dev-a.json] [--plot docs/scale.png]
 
 Timings are medians over runs taken alternately with their baseline, in the same process or the
 same loop, so the machine's noise hits both alike; the ratio is the figure to read.
@@ -11,6 +11,7 @@ same loop, so the machine's noise hits both alike; the ratio is the figure to re
 3. indexing: texts embedded per second by the whole pipeline (fresh cache) against the model's
    raw `encode` of the same texts with the same batch size; and the time to open an unchanged
    index of 5,000+ passages.
+4. scale: search time, open time and memory at 1,000 to 1,000,000 passages (benchmarks/scale.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import askdefector  # noqa: E402
+import scale  # noqa: E402
 from askdefector.embeddings import SentenceTransformerEmbedder  # noqa: E402
 
 QUESTION = "how many times was he shot"
@@ -71,19 +73,29 @@ def chat(runs: int, cache: Path) -> dict:
     return {"ours_ms": 1000 * statistics.median(ours), "baseline_ms": 1000 * statistics.median(base)}
 
 
-def indexing(squad_path: Path, articles: int) -> dict:
+def indexing(squad_path: Path, articles: int, cache: Path) -> dict:
+    """The whole build from an empty vector cache. The ONNX export of the model is made once per
+    model and cache folder, whatever the corpus size, so it is timed on its own and copied into
+    each fresh cache before the build is timed."""
+    import shutil
+
     import squad
 
-    from askdefector.cache import VectorCache, embed_with_cache
+    from askdefector.cache import VectorCache, embed_with_cache, model_folder_name
 
     documents, _ = squad.load_squad(squad_path, articles)
     model = SentenceTransformerEmbedder()
     probe = askdefector.KnowledgeBase.from_documents(documents, embedder=model)  # texts, no cache
     titled = [f"{probe.documents[p.doc_id].title}: {p.text}" for p in probe.passages]
     texts = list(dict.fromkeys(titled + [probe.sentence_text(i) for i in range(len(probe.sentences))]))
+    export = cache / model_folder_name(model.model_id) / "onnx"
+    t = time.perf_counter()
+    askdefector.open(ROOT / "corpus", cache_dir=cache)  # makes the export if this cache lacks it
+    export_s = time.perf_counter() - t
     ours, base = [], []
     for _ in range(2):
         with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(export, Path(tmp) / model_folder_name(model.model_id) / "onnx")
             t = time.perf_counter()
             kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=tmp, embedder=model)
             ours.append(kb.report.embedded / (time.perf_counter() - t))
@@ -95,7 +107,7 @@ def indexing(squad_path: Path, articles: int) -> dict:
         embed_with_cache(texts, model, VectorCache(tmp, model.model_id))
         cache_only = len(texts) / (time.perf_counter() - t)
     return {"texts": len(texts), "ours_per_s": statistics.median(ours), "raw_per_s": statistics.median(base),
-            "cache_stage_per_s": cache_only}
+            "cache_stage_per_s": cache_only, "first_open_with_export_s": export_s}
 
 
 def open_time(squad_path: Path, cache: Path, copies: int, runs: int) -> dict:
@@ -122,6 +134,9 @@ def main(argv=None) -> int:
     parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "bench" / "squad-v1.1-dev-a.json")
     parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / ".cache" / "speed")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--scale-sizes", type=int, nargs="+", default=scale.SIZES, help="passages for part 4")
+    parser.add_argument("--no-scale", action="store_true", help="skip part 4 (minutes the first time)")
+    parser.add_argument("--plot", type=Path, help="PNG of part 4: search time and memory against passages")
     args = parser.parse_args(argv)
 
     result = {
@@ -129,8 +144,13 @@ def main(argv=None) -> int:
         "chat": chat(max(1, args.runs // 3), args.cache / "corpus"),
     }
     if args.squad.exists():
-        result["indexing"] = indexing(args.squad, articles=2)
+        with tempfile.TemporaryDirectory() as tmp:
+            result["indexing"] = indexing(args.squad, articles=2, cache=Path(tmp))
         result["open"] = open_time(args.squad, args.cache / "open", copies=3, runs=args.runs)
+    if args.squad.exists() and not args.no_scale:
+        result["scale"] = scale.measure(args.scale_sizes, scale.DATA, args.squad)
+        if args.plot:
+            scale.plot(result["scale"]["rows"], args.plot)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -143,7 +163,11 @@ def main(argv=None) -> int:
         print(f"{'indexing: texts/s vs raw encode':<44} {i['ours_per_s']:>10.1f} {i['raw_per_s']:>10.1f} {i['ours_per_s'] / i['raw_per_s']:>7.3f}")
         print(f"{'  cache stage alone: texts/s vs raw encode':<44} {i['cache_stage_per_s']:>10.1f} {i['raw_per_s']:>10.1f} {i['cache_stage_per_s'] / i['raw_per_s']:>7.3f}")
         print(f"{'open unchanged index, ' + str(o['passages']) + ' passages (s)':<44} {o['open_s']:>10.3f} {'':>10} {'':>7}")
+        print(f"{'  one-time ONNX export, with a first open (s)':<44} {i['first_open_with_export_s']:>10.3f} {'':>10} {'':>7}")
     print("baselines: `python -c 'import sentence_transformers'`; SentenceTransformer.encode of the same question/texts")
+    if "scale" in result:
+        print()
+        print(scale.table(result["scale"]))
     return 0
 
 
