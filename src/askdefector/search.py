@@ -39,7 +39,7 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     if k < len(scores):
-        part = np.argpartition(scores, len(scores) - k)[len(scores) - k :]  # no negated copy of a long array
+        part = np.argpartition(-scores, k - 1)[:k]
     else:
         part = np.arange(len(scores))
     return part[np.lexsort((part, -scores[part]))]
