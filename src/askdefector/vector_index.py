@@ -5,7 +5,7 @@ milliseconds. Above it, a faiss inverted-file index over 8-bit quantised vectors
 ``PROBES`` clusters nearest the question and proposes ``RESCORE`` times as many candidates as
 wanted; those are re-scored exactly with the float32 vectors. Scanning a few clusters keeps
 search in milliseconds at a million passages, and re-scoring restores the recall that
-quantisation costs. The index is saved beside the vector cache.
+quantisation costs. The index is saved beside the vector cache and memory-mapped when opened.
 """
 
 from __future__ import annotations
@@ -97,11 +97,12 @@ class ApproximateIndex:
 
     @classmethod
     def load(cls, path: Path, vectors: np.ndarray) -> ApproximateIndex | None:
-        """The saved index; None if it is missing, unreadable or of other vectors."""
+        """The saved index, memory-mapped; None if it is missing, unreadable or of other vectors."""
         import faiss
 
         try:
-            index = faiss.read_index(str(path))
+            # Memory-mapped: opens at once and holds in memory only the clusters searched.
+            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
         except Exception:  # a damaged file is rebuilt, not trusted
             return None
         if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
