@@ -199,12 +199,12 @@ def plot(rows: list[dict], path: Path) -> None:
         "semantic_search": ("semantic_search", "search_ms", "peak_rss_mb"),
         "hybrid (kb.search: BM25 + vectors)": ("hybrid", "search_ms", "peak_rss_mb"),
     }
-    for label, (method, time_key, memory_key) in series.items():
+    for (label, (method, time_key, memory_key)), colour in zip(series.items(), plt.cm.tab10.colors):
         chosen = [r for r in rows if r["method"] == method]
         xs = [r["passages"] for r in chosen]
-        left.plot(xs, [r[time_key] for r in chosen], marker="o", label=label)
+        left.plot(xs, [r[time_key] for r in chosen], marker="o", label=label, color=colour)
         if memory_key:
-            right.plot(xs, [r[memory_key] for r in chosen], marker="o", label=label)
+            right.plot(xs, [r[memory_key] for r in chosen], marker="o", label=label, color=colour)
     left.set(xscale="log", yscale="log", xlabel="passages", ylabel="search median (ms)", title="Search time")
     right.set(xscale="log", xlabel="passages", ylabel="peak resident memory (MB)", title="Memory")
     left.grid(True, which="both", alpha=0.3)
