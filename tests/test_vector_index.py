@@ -28,7 +28,7 @@ def test_approximate_search_finds_what_exact_search_finds(clustered):
     exact, approximate = ExactIndex(clustered), ApproximateIndex.build(clustered)
     recall = []
     for q in queries(clustered):
-        want, want_scores = exact.search(q, 10)
+        want, _ = exact.search(q, 10)
         got, got_scores = approximate.search(q, 10)
         recall.append(len(set(want) & set(got)) / 10)
         assert list(got_scores) == sorted(got_scores, reverse=True)

@@ -195,7 +195,7 @@ class KnowledgeBase:
         if not self.passages:
             return Answer(question, False, note=note)
         vector, text = self._query(question, history)
-        dense, _, fused, sentence_cosine = self._scores(vector, text)
+        _, _, fused, sentence_cosine = self._scores(vector, text)
         best = top_k(fused, CANDIDATE_PASSAGES)
         candidates: dict[int, tuple[int, float]] = {}
         for p in best:

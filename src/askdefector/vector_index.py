@@ -10,13 +10,12 @@ quantisation costs. The index is saved beside the vector cache and memory-mapped
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from .cache import atomic_write_bytes
 from .search import top_k
 
 ANN_ABOVE = 50_000  # passages: past this, exact scoring of passages and sentences outgrows ~10 ms
@@ -85,14 +84,7 @@ class ApproximateIndex:
         for start in range(0, n, 65536):  # in slices: no second float32 copy of a memory map
             index.add(np.ascontiguousarray(vectors[start : start + 65536], dtype=np.float32))
         if path is not None:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            os.close(fd)
-            try:
-                faiss.write_index(index, tmp)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write_bytes(path, faiss.serialize_index(index).tobytes())
         return cls(index, vectors)
 
     @classmethod
