@@ -1,10 +1,13 @@
 """End to end with the real model on the shipped corpus: the gold questions and the declines."""
 
+import numpy as np
 import pytest
+
+from askdefector import answer
 
 from gold import ANSWERABLE, UNANSWERABLE
 
-GOLD_RATE = 0.85  # share of gold questions whose first quote must hold the expected text (measured: 0.90)
+GOLD_RATE = 0.95  # share of gold questions whose first quote must hold the expected text (measured: 0.967)
 
 
 def test_gold_questions_are_answered_with_the_right_first_quote(kb):
@@ -80,3 +83,32 @@ def test_library_builds_from_documents(tmp_path):
     assert kb.search("how high is the summit", k=1)[0].doc_id == "y"
     answer = kb.ask("When does the ferry leave?")
     assert answer.found and answer.quotes[0].doc_id == "x"
+
+
+@pytest.mark.parametrize(
+    ("question", "holds", "lacks"),
+    [
+        ("How many times was he shot?", "He was shot five times.", "He was shot."),
+        ("When did he cross?", "He crossed in November 2017.", "He crossed at night."),
+        ("Why did he run?", "He ran because he feared prison.", "He ran to the border."),
+    ],
+)
+def test_answer_type_follows_the_question_word(question, holds, lacks):
+    pattern = answer.answer_pattern(question)
+    assert pattern.search(holds) and not pattern.search(lacks)
+
+
+def test_sentence_holding_the_questions_phrase_outranks_one_with_its_words_apart():
+    texts = ["He does not blame the guards who shoot.", "Guards who don't shoot are punished."]
+    pairs = [{("guard", "who"), ("who", "shoot")}, {("guard", "who"), ("don't", "shoot")}]
+    ranked = answer.score_sentences(
+        {0: (0, 0.5), 1: (0, 0.5)},
+        np.array([0.5, 0.5]),
+        [["blame", "guard", "shoot"], ["guard", "shoot"]],
+        ["guard", "shoot"],
+        {"guard": 1.0, "shoot": 1.0, "blame": 1.0},
+        texts,
+        query_pairs={("guard", "who"), ("who", "don't"), ("don't", "shoot")},
+        sentence_pairs=dict(enumerate(pairs)),
+    )
+    assert [r.sentence for r in ranked] == [1, 0]  # on a tie the earlier sentence would come first

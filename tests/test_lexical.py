@@ -42,3 +42,10 @@ def test_damaged_saved_index_is_rebuilt(tmp_path):
         npy.write_bytes(b"garbage")
     index, _ = lexical_index(tmp_path, TEXTS, SENTENCES)
     assert int(np.argmax(index.scores("Panmunjom"))) == 0
+
+
+def test_word_pairs_match_across_apostrophes_and_skip_stopword_pairs():
+    question, sentence = LexicalIndex(TEXTS).pairs_of(["Guards who don't shoot at a defector", "If they don’t shoot, they are punished."])
+    assert ("don't", "shoot") in question & sentence  # curly and straight apostrophes are one word
+    assert ("who", "don't") not in question  # two stopwords make no phrase
+    assert ("guard", "who") in question  # words are stemmed

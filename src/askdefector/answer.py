@@ -1,7 +1,9 @@
 """Stage 5: choose verbatim sentences from the best passages as the answer, or decline.
 
 A sentence's score adds its own cosine with the question, the fused score of the best passage
-holding it, and how much of the question's wording it contains (each word weighted by its rarity). The answer is the best sentence
+holding it, how much of the question's wording it contains (each word weighted by its rarity),
+how many of the question's two-word phrases it holds, and a bonus when it holds what the question
+asks for (a number, a date, a reason). The answer is the best sentence
 plus any sentence from another paragraph or document that scores nearly as well (so a fact both
 articles state is cited from both). Below ``DECLINE_BELOW`` the articles are taken not to answer.
 """
@@ -19,17 +21,20 @@ import numpy as np
 
 SENTENCE_WEIGHT = 1.0  # cosine of the sentence itself
 PASSAGE_WEIGHT = 0.5  # fused score of its best passage
-COVERAGE_WEIGHT = 1.0  # IDF-weighted share of the question's words it contains
+COVERAGE_WEIGHT = 0.7  # IDF-weighted share of the question's words it contains
+PHRASE_WEIGHT = 0.5  # share of the question's adjacent word pairs it contains
 DECLINE_BELOW = 0.37  # best sentence cosine under which the question is declined
 MARGIN = 0.9  # other quotes must score at least this share of the best
 CORROBORATE = 0.85  # another document's best sentence is quoted when its passage scores this share of the best passage
-TYPE_WEIGHT = 0.7  # bonus for holding what the question asks for (a number, a date)
+TYPE_WEIGHT = 0.7  # bonus for holding what the question asks for (a number, a date, a reason)
 MAX_QUOTES = 3
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.|1[5-9]\d\d|20\d\d|\d+(?:st|nd|rd|th) century|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|once|twice)\b", re.I)
 _ASKS_DATE = re.compile(r"^\s*(?:(?:on|in|by|at|since|until) )?(?:when|what (?:year|date|month|day|time|century|decade)|in (?:what|which) (?:year|month|century|decade))\b", re.I)
+_REASON = re.compile(r"\b(?:because|due to|owing to|thanks to|caused by|in order to|so that|for fear|reason)\b", re.I)
+_ASKS_REASON = re.compile(r"^\s*why\b", re.I)
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|long|far|big|large|tall|high|often)\b|\bwhat (?:percentage|percent|share|proportion|number|amount)\b", re.I)
 
 
@@ -56,12 +61,20 @@ def inverse_document_frequency(term_sets: Sequence[Collection[str]]) -> dict[str
 
 
 def answer_pattern(question: str) -> re.Pattern[str] | None:
-    """What the answer must hold, judged from the question's wording: a date, a number, or None."""
+    """What the answer must hold, judged from the question's wording: a date, a number, a reason
+    ("because ..."), or None."""
     if _ASKS_DATE.search(question):
         return _DATE
     if _ASKS_NUMBER.search(question):
         return _NUMBER
+    if _ASKS_REASON.search(question):
+        return _REASON
     return None
+
+
+def phrase_share(query_pairs: Collection[tuple[str, str]], sentence_pairs: Collection[tuple[str, str]]) -> float:
+    """Share of the question's word pairs that the sentence holds too."""
+    return len(set(query_pairs).intersection(sentence_pairs)) / len(query_pairs) if query_pairs else 0.0
 
 
 def score_sentences(
@@ -72,8 +85,11 @@ def score_sentences(
     idf: Mapping[str, float],
     sentence_texts: Sequence[str],
     wanted: re.Pattern[str] | None = None,
+    query_pairs: Collection[tuple[str, str]] = (),
+    sentence_pairs: Mapping[int, Collection[tuple[str, str]]] | None = None,
 ) -> list[ScoredSentence]:
-    """Score each candidate sentence (index -> (best passage, its fused score)), best first."""
+    """Score each candidate sentence (index -> (best passage, its fused score)), best first;
+    ``sentence_pairs`` holds the word pairs of each candidate (see ``LexicalIndex.pairs_of``)."""
     scored = [
         ScoredSentence(
             s,
@@ -81,6 +97,7 @@ def score_sentences(
             SENTENCE_WEIGHT * float(sentence_cosine[s])
             + PASSAGE_WEIGHT * passage_score
             + COVERAGE_WEIGHT * coverage(query_terms, sentence_terms[s], idf)
+            + (PHRASE_WEIGHT * phrase_share(query_pairs, sentence_pairs[s]) if sentence_pairs else 0.0)
             + (TYPE_WEIGHT if wanted is not None and wanted.search(sentence_texts[s]) else 0.0),
             passage_score,
         )

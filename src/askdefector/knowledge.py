@@ -204,6 +204,7 @@ class KnowledgeBase:
                 s = self._sentence_at[(passage.doc_id, start)]
                 if s not in candidates or candidates[s][1] < fused[p]:
                     candidates[s] = (int(p), float(fused[p]))
+        query_pairs, *pairs = self.lexical.pairs_of([question] + [self._sentence_texts[s] for s in candidates])
         ranked = answering.score_sentences(
             candidates,
             sentence_cosine,
@@ -212,6 +213,8 @@ class KnowledgeBase:
             self._idf,
             self._sentence_texts,
             answering.answer_pattern(question),
+            query_pairs,
+            dict(zip(candidates, pairs)),
         )
         places = [(s.doc_id, s.paragraph) for s in self.sentences]
         chosen = answering.select(ranked, places, limit=k)

@@ -9,6 +9,7 @@ NLTK's English one, so question words ("what", "did", "he") don't count as match
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 K1 = 0.9
 B = 0.4
 STOPWORDS = "en_plus"
+_WORD = re.compile(r"\w+(?:'\w+)?")  # "don't" stays one word
 
 
 def _stemmer():
@@ -68,6 +70,22 @@ class LexicalIndex:
     def distinct_terms_of(self, texts: Sequence[str]) -> list[list[str]]:
         """Each text's distinct stemmed content words, in order of first use."""
         return [list(dict.fromkeys(terms)) for terms in self.terms_of(texts)]
+
+    def pairs_of(self, texts: Sequence[str]) -> list[set[tuple[str, str]]]:
+        """Each text's adjacent word pairs, stemmed, leaving out pairs of two stopwords: a phrase
+        of the question found whole in a sentence ("don't shoot", "Super Bowl") says more than its
+        words found apart."""
+        from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+        stop = set(STOPWORDS_EN_PLUS)
+        result = []
+        for text in texts:
+            words = _WORD.findall(text.lower().replace("\u2019", "'"))
+            stems = self._stem.stemWords(words)
+            result.append(
+                {(a, b) for a, b, wa, wb in zip(stems, stems[1:], words, words[1:]) if not (wa in stop and wb in stop)}
+            )
+        return result
 
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per indexed text (zeros when no query word is in the index)."""
