@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from gold import ANSWERABLE, UNANSWERABLE
 
 from askdefector import answer
-
-from gold import ANSWERABLE, UNANSWERABLE
 
 GOLD_RATE = 0.95  # share of gold questions whose first quote must hold the expected text (measured: 0.967)
 
