@@ -3,7 +3,8 @@
 A sentence's score adds its own cosine with the question, the fused score of the best passage
 holding it, how much of the question's wording it contains (each word weighted by its rarity),
 how many of the question's two-word phrases it holds, and a bonus when it holds what the question
-asks for (a number, a date, a reason). The answer is the best sentence
+asks for (a number, a date, a reason). The same evidence re-ranks the best passages: a passage
+holding a sentence that answers well moves up. The answer is the best sentence
 plus any sentence from another paragraph or document that scores nearly as well (so a fact both
 articles state is cited from both). Below ``DECLINE_BELOW`` the articles are taken not to answer.
 """
@@ -17,12 +18,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-import numpy as np
-
 SENTENCE_WEIGHT = 1.0  # cosine of the sentence itself
 PASSAGE_WEIGHT = 0.5  # fused score of its best passage
 COVERAGE_WEIGHT = 0.7  # IDF-weighted share of the question's words it contains
 PHRASE_WEIGHT = 0.5  # share of the question's adjacent word pairs it contains
+BEST_SENTENCE_WEIGHT = 0.3  # a top passage's rank gains this times its best sentence's evidence
 DECLINE_BELOW = 0.37  # best sentence cosine under which the question is declined
 MARGIN = 0.9  # other quotes must score at least this share of the best
 CORROBORATE = 0.85  # another document's best sentence is quoted when its passage scores this share of the best passage
@@ -77,30 +77,38 @@ def phrase_share(query_pairs: Collection[tuple[str, str]], sentence_pairs: Colle
     return len(set(query_pairs).intersection(sentence_pairs)) / len(query_pairs) if query_pairs else 0.0
 
 
-def score_sentences(
-    candidates: dict[int, tuple[int, float]],
-    sentence_cosine: np.ndarray,
-    sentence_terms: Sequence[Collection[str]],
-    query_terms: Sequence[str],
+@dataclass(frozen=True)
+class Query:
+    """The question as its sentences are judged: stemmed words (with a follow-up's history),
+    stemmed word pairs of the question itself, and what the answer must hold."""
+
+    terms: Sequence[str]
+    pairs: Collection[tuple[str, str]]
+    wanted: re.Pattern[str] | None = None
+
+
+def evidence(
+    query: Query,
+    cosine: float,
+    terms: Collection[str],
+    pairs: Collection[tuple[str, str]],
+    text: str,
     idf: Mapping[str, float],
-    sentence_texts: Sequence[str],
-    wanted: re.Pattern[str] | None = None,
-    query_pairs: Collection[tuple[str, str]] = (),
-    sentence_pairs: Mapping[int, Collection[tuple[str, str]]] | None = None,
-) -> list[ScoredSentence]:
-    """Score each candidate sentence (index -> (best passage, its fused score)), best first;
-    ``sentence_pairs`` holds the word pairs of each candidate (see ``LexicalIndex.pairs_of``)."""
+) -> float:
+    """How well one sentence answers the question on its own, wherever it sits."""
+    return (
+        SENTENCE_WEIGHT * cosine
+        + COVERAGE_WEIGHT * coverage(query.terms, terms, idf)
+        + PHRASE_WEIGHT * phrase_share(query.pairs, pairs)
+        + (TYPE_WEIGHT if query.wanted is not None and query.wanted.search(text) else 0.0)
+    )
+
+
+def score_sentences(candidates: Mapping[int, tuple[int, float]], own: Mapping[int, float]) -> list[ScoredSentence]:
+    """Score each candidate sentence (index -> (best passage, its fused score)) by its own
+    ``evidence`` plus its passage's score, best first."""
     scored = [
-        ScoredSentence(
-            s,
-            passage,
-            SENTENCE_WEIGHT * float(sentence_cosine[s])
-            + PASSAGE_WEIGHT * passage_score
-            + COVERAGE_WEIGHT * coverage(query_terms, sentence_terms[s], idf)
-            + (PHRASE_WEIGHT * phrase_share(query_pairs, sentence_pairs[s]) if sentence_pairs else 0.0)
-            + (TYPE_WEIGHT if wanted is not None and wanted.search(sentence_texts[s]) else 0.0),
-            passage_score,
-        )
+        ScoredSentence(s, passage, own[s] + PASSAGE_WEIGHT * passage_score, passage_score)
         for s, (passage, passage_score) in candidates.items()
     ]
     scored.sort(key=lambda c: (-c.score, c.sentence))

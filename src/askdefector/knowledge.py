@@ -23,6 +23,7 @@ from .types import Answer, Document, Hit, Passage, Quote
 
 MAX_QUESTION_CHARS = 1000  # the model reads 256 word pieces, about this many characters
 CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
+RERANK_DEPTH = 10  # passages re-ranked by their best sentence
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
 NEAREST = 100  # with an approximate index: candidates from each ranking that are scored in full
 
@@ -31,8 +32,9 @@ class PassageScores(NamedTuple):
 
     dense: np.ndarray  # cosine similarity
     lexical: np.ndarray  # BM25
-    fused: np.ndarray  # what ``search`` ranks by
+    fused: np.ndarray  # dense + weighted BM25
     sentence: np.ndarray  # cosine of every sentence
+    ranked: np.ndarray  # fused, the top passages raised by their best sentence: what ``search`` ranks by
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,13 @@ class KnowledgeBase:
             text = f"{previous[0]} {question}"
         return vector.astype(np.float32), text
 
-    def _scores(self, vector: np.ndarray, text: str) -> PassageScores:
+    def _scores(self, vector: np.ndarray, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Dense, lexical and fused score of every passage, and every sentence's cosine."""
         lexical = self.lexical.scores(text)
         if self.nearest.kind == "exact":
             sentence_cosine = cosine(self.sentence_vectors, vector)
             dense = passage_dense(cosine(self.passage_vectors, vector), sentence_cosine, self._members)
-            return PassageScores(dense, lexical, fuse(dense, lexical), sentence_cosine)
+            return dense, lexical, fuse(dense, lexical), sentence_cosine
         # A large corpus: only the nearest passages and the best BM25 ones are scored in full;
         # the rest keep a cosine of -1 and a fused score of -inf.
         near, _ = self.nearest.search(vector, NEAREST)
@@ -168,13 +171,35 @@ class KnowledgeBase:
         dense[rows] = passage_dense(self.passage_vectors[rows] @ vector, sentence_cosine, members)
         fused = np.full(len(self.passages), -np.inf, dtype=np.float32)
         fused[rows] = fuse(dense[rows], lexical[rows])  # the BM25 maximum is among the rows
-        return PassageScores(dense, lexical, fused, sentence_cosine)
+        return dense, lexical, fused, sentence_cosine
+
+    def _rank(self, question: str, history: Sequence[str] | None) -> tuple[PassageScores, np.ndarray, dict[int, float]]:
+        """Every passage's scores, the best passages in order, and the evidence of their sentences."""
+        vector, text = self._query(question, history)
+        dense, lexical, fused, sentence_cosine = self._scores(vector, text)
+        query = answering.Query(
+            self.lexical.terms(text), self.lexical.pairs_of([question])[0], answering.answer_pattern(question)
+        )
+        top = top_k(fused, RERANK_DEPTH)
+        ids = [int(s) for s in np.unique(self._members[top])]
+        pairs = self.lexical.pairs_of([self._sentence_texts[s] for s in ids])
+        own = {
+            s: answering.evidence(
+                query, float(sentence_cosine[s]), self.sentence_terms[s], p, self._sentence_texts[s], self._idf
+            )
+            for s, p in zip(ids, pairs)
+        }
+        ranked = fused.copy()
+        for p in top:  # never lowered, so the re-ranked passages stay above all others
+            ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[int(s)] for s in self._members[p]))
+        top = top[np.argsort(-ranked[top], kind="stable")]
+        return PassageScores(dense, lexical, fused, sentence_cosine, ranked), top, own
 
     def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
-        """Each passage's dense, lexical and fused score: the rankings side by side."""
+        """Each passage's dense, lexical, fused and final score: the rankings side by side."""
         _check_question(question)
         question, _ = _fit(question)
-        return self._scores(*self._query(question, history))
+        return self._rank(question, history)[0]
 
     def _hit(self, index: int, score: float) -> Hit:
         p = self.passages[index]
@@ -185,8 +210,8 @@ class KnowledgeBase:
         _check_question(question)
         if not self.passages:
             return []
-        fused = self.passage_scores(question, history).fused
-        return [self._hit(int(i), fused[i]) for i in top_k(fused, k)]
+        ranked = self.passage_scores(question, history).ranked
+        return [self._hit(int(i), ranked[i]) for i in top_k(ranked, k)]
 
     def ask(self, question: str, history: Sequence[str] | None = None, k: int = answering.MAX_QUOTES) -> Answer:
         """Answer with at most ``k`` verbatim quotes, best first; ``found`` is False when the articles don't say."""
@@ -194,31 +219,18 @@ class KnowledgeBase:
         question, note = _fit(question)
         if not self.passages:
             return Answer(question, False, note=note)
-        vector, text = self._query(question, history)
-        _, _, fused, sentence_cosine = self._scores(vector, text)
-        best = top_k(fused, CANDIDATE_PASSAGES)
+        scores, top, own = self._rank(question, history)
         candidates: dict[int, tuple[int, float]] = {}
-        for p in best:
+        for p in top[:CANDIDATE_PASSAGES]:
             passage = self.passages[int(p)]
             for start, _ in passage.sentences:
                 s = self._sentence_at[(passage.doc_id, start)]
-                if s not in candidates or candidates[s][1] < fused[p]:
-                    candidates[s] = (int(p), float(fused[p]))
-        query_pairs, *pairs = self.lexical.pairs_of([question] + [self._sentence_texts[s] for s in candidates])
-        ranked = answering.score_sentences(
-            candidates,
-            sentence_cosine,
-            self.sentence_terms,
-            self.lexical.terms(text),
-            self._idf,
-            self._sentence_texts,
-            answering.answer_pattern(question),
-            query_pairs,
-            dict(zip(candidates, pairs)),
-        )
+                if s not in candidates or candidates[s][1] < scores.fused[p]:
+                    candidates[s] = (int(p), float(scores.fused[p]))
+        ranked = answering.score_sentences(candidates, own)
         places = [(s.doc_id, s.paragraph) for s in self.sentences]
         chosen = answering.select(ranked, places, limit=k)
-        confidence = float(sentence_cosine.max())  # how close the closest sentence of all comes
+        confidence = float(scores.sentence.max())  # how close the closest sentence of all comes
         quotes = tuple(self._quote(c) for c in chosen)
         return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence, note)
 
