@@ -100,6 +100,7 @@ class KnowledgeBase:
         self._idf = answering.inverse_document_frequency(self.sentence_terms)
         self._sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(self.sentences)}
         self._members = _members(self.passages, self._sentence_at)
+        self._places = [(s.doc_id, s.paragraph) for s in self.sentences]  # one quote per place
         self.report = IndexReport(
             documents=len(self.documents),
             passages=len(self.passages),
@@ -228,8 +229,7 @@ class KnowledgeBase:
                 if s not in candidates or candidates[s][1] < scores.fused[p]:
                     candidates[s] = (int(p), float(scores.fused[p]))
         ranked = answering.score_sentences(candidates, own)
-        places = [(s.doc_id, s.paragraph) for s in self.sentences]
-        chosen = answering.select(ranked, places, limit=k)
+        chosen = answering.select(ranked, self._places, limit=k)
         confidence = float(scores.sentence.max())  # how close the closest sentence of all comes
         quotes = tuple(self._quote(c) for c in chosen)
         return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence, note)
