@@ -42,6 +42,18 @@ def test_json_output_has_exact_quotes(cache):
     assert text[quote["start"] : quote["end"]] == quote["text"]
 
 
+def test_closed_pipe_ends_quietly(cache):
+    env = {**os.environ, "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "askdefector.cli", "--corpus", str(CORPUS), "--cache", cache, "who shot him"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    process.stdout.close()  # as `| head` does once it has its lines
+    stderr = process.communicate(timeout=300)[1].decode()
+    assert stderr == ""
+    assert process.returncode == 1
+
+
 def test_declined_question_says_so(cache):
     result = run("--corpus", str(CORPUS), "--cache", cache, "Who painted the Mona Lisa?")
     assert result.returncode == 0

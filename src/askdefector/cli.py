@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("askdefector: interrupted; the cache keeps every finished batch", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet too
+        return EXIT_ERROR
     except Exception as exc:  # every failure becomes one line unless --debug
         if args.debug:
             raise
