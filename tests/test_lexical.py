@@ -49,3 +49,11 @@ def test_word_pairs_match_across_apostrophes_and_skip_stopword_pairs():
     assert ("don't", "shoot") in question & sentence  # curly and straight apostrophes are one word
     assert ("who", "don't") not in question  # two stopwords make no phrase
     assert ("guard", "who") in question  # words are stemmed
+
+
+def test_texts_without_an_indexable_word_score_zero_and_save(tmp_path):
+    texts = ["The the.", "I a."]  # stopwords and one-letter words only
+    built, _ = lexical_index(tmp_path, texts, texts)
+    loaded, _ = lexical_index(tmp_path, texts, texts)
+    for index in (built, loaded):
+        assert index.scores("the harbour").tolist() == [0.0, 0.0]

@@ -35,27 +35,32 @@ class LexicalIndex:
 
         self._bm25s = bm25s
         self._stem = _stemmer()
-        if retriever is not None:  # from ``load``
-            self._retriever, self.size = retriever, int(size or 0)
+        if size is not None:  # from ``load``
+            self._retriever, self.size = retriever, int(size)
             return
         self.size = len(texts)
-        self._retriever = bm25s.BM25(k1=K1, b=B)
         tokens = bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=self._stem, show_progress=False)
-        self._retriever.index(tokens, show_progress=False)
+        # With no word to index (texts of stopwords alone) bm25s can't build: every score is 0.
+        self._retriever = bm25s.BM25(k1=K1, b=B) if tokens.vocab else None
+        if self._retriever is not None:
+            self._retriever.index(tokens, show_progress=False)
 
     def save(self, folder: Path) -> None:
         """Write the index as bm25s does: .npy arrays (no pickle) and JSON."""
-        self._retriever.save(str(folder))
-        (folder / "size.json").write_text(json.dumps({"size": self.size}))
+        if self._retriever is not None:
+            self._retriever.save(str(folder))
+        (folder / "size.json").write_text(json.dumps({"size": self.size, "empty": self._retriever is None}))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
         """Read a saved index, memory-mapped; raises OSError or ValueError when it is unusable."""
         import bm25s
 
-        size = int(json.loads((folder / "size.json").read_text())["size"])
+        saved = json.loads((folder / "size.json").read_text())
+        if saved.get("empty"):
+            return cls(size=int(saved["size"]))
         retriever = bm25s.BM25.load(str(folder), mmap=True, allow_pickle=False)
-        return cls(retriever=retriever, size=size)
+        return cls(retriever=retriever, size=int(saved["size"]))
 
     def terms(self, query: str) -> list[str]:
         """The query's stemmed content words, as the index sees them."""
@@ -89,6 +94,8 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per indexed text (zeros when no query word is in the index)."""
+        if self._retriever is None:
+            return np.zeros(self.size, dtype=np.float32)
         terms = [t for t in self.terms(query) if t in self._retriever.vocab_dict]
         if not terms or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
