@@ -113,3 +113,19 @@ def test_sentence_holding_the_questions_phrase_outranks_one_with_its_words_apart
 def test_search_ranks_first_the_passage_that_answers(kb):
     found = sum(expected in kb.search(question, k=1)[0].text for question, expected in ANSWERABLE)
     assert found / len(ANSWERABLE) >= SEARCH_RATE
+
+
+def test_quotes_never_leave_a_quotation_open(kb):
+    for question, _ in ANSWERABLE:
+        for quote in kb.ask(question).quotes:
+            assert quote.text.count("“") <= quote.text.count("”"), quote.text
+
+
+def test_sentence_pointing_back_is_quoted_with_the_one_before(tmp_path):
+    import askdefector
+
+    text = "The harbour ferry is the island's only link.\n\nThe ferry crosses the bay twice a day. It leaves at noon."
+    kb = askdefector.KnowledgeBase.from_documents([askdefector.Document("f", "Ferry", text)], cache_dir=tmp_path)
+    quote = kb.ask("What time does it leave?").quotes[0]
+    assert quote.text == "The ferry crosses the bay twice a day. It leaves at noon."
+    assert text[quote.start : quote.end] == quote.text

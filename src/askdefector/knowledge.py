@@ -183,13 +183,13 @@ class KnowledgeBase:
         )
         top = top_k(fused, RERANK_DEPTH)
         ids = [int(s) for s in np.unique(self._members[top])]
-        pairs = self.lexical.pairs_of([self._sentence_texts[s] for s in ids])
-        own = {
-            s: answering.evidence(
-                query, float(sentence_cosine[s]), self.sentence_terms[s], p, self._sentence_texts[s], self._idf
-            )
-            for s, p in zip(ids, pairs)
-        }
+        first = [s - 1 if self._refers_back(s) else s for s in ids]  # a sentence is read with the one it points to
+        texts = [self._span_text(a, s) for a, s in zip(first, ids)]
+        pairs = self.lexical.pairs_of(texts)
+        own = {}
+        for s, a, text, p in zip(ids, first, texts, pairs):
+            terms = self.sentence_terms[s] if a == s else {*self.sentence_terms[a], *self.sentence_terms[s]}
+            own[s] = answering.evidence(query, float(sentence_cosine[s]), terms, p, text, self._idf)
         ranked = fused.copy()
         for p in top:  # never lowered, so the re-ranked passages stay above all others
             ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[int(s)] for s in self._members[p]))
@@ -234,17 +234,38 @@ class KnowledgeBase:
         quotes = tuple(self._quote(c) for c in chosen)
         return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence, note)
 
+    def _refers_back(self, s: int) -> bool:
+        """Whether sentence ``s`` can't be read without the one before it in its paragraph: it
+        opens by pointing back ("It", "This", "He" ...), or it goes on with a quotation that the
+        one before opened."""
+        if not (0 < s < len(self.sentences) and self.sentences[s - 1][:2] == self.sentences[s][:2]):
+            return False
+        return answering.REFERS_BACK.match(self._sentence_texts[s]) is not None or answering.leaves_quote_open(
+            self._sentence_texts[s - 1]
+        )
+
+    def _span_text(self, first: int, last: int) -> str:
+        """The document's text from sentence ``first`` to sentence ``last`` (same paragraph)."""
+        a, b = self.sentences[first], self.sentences[last]
+        return self.documents[a.doc_id].text[a.start : b.end]
+
     def _quote(self, scored: answering.ScoredSentence) -> Quote:
-        s = self.sentences[scored.sentence]
-        doc = self.documents[s.doc_id]
+        """The sentence as a quote, with the sentence it points back to, or else the next sentence
+        if that one points back to it: a sentence or two that read on their own."""
+        s = scored.sentence
+        if self._refers_back(s):
+            first, last = self.sentences[s - 1], self.sentences[s]
+        else:
+            first, last = self.sentences[s], self.sentences[s + 1 if self._refers_back(s + 1) else s]
+        doc = self.documents[first.doc_id]
         return Quote(
-            text=doc.text[s.start : s.end],
+            text=doc.text[first.start : last.end],
             doc_id=doc.id,
             title=doc.title,
             outlet=doc.outlet,
-            paragraph=s.paragraph,
-            start=s.start,
-            end=s.end,
+            paragraph=first.paragraph,
+            start=first.start,
+            end=last.end,
             score=scored.score,
             passage=scored.passage,
         )
