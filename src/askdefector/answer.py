@@ -1,14 +1,15 @@
 """Stage 5: choose verbatim sentences from the best passages as the answer, or decline.
 
-A sentence's score adds its own cosine with the question, the fused score of the best passage
-holding it, how much of the question's wording it contains (each word weighted by its rarity),
-how many of the question's two-word phrases it holds, and a bonus when it holds what the question
-asks for (a number, a date, a reason). A sentence that opens by pointing back ("It is led by
-...") is judged and quoted together with the sentence before it, and a quote takes in the next
-sentence when that one points back to it. The same evidence re-ranks the best passages: a passage
-holding a sentence that answers well moves up. The answer is the best sentence
-plus any sentence from another paragraph or document that scores nearly as well (so a fact both
-articles state is cited from both). Below ``DECLINE_BELOW`` the articles are taken not to answer.
+A sentence's evidence is its own cosine with the question, how much of the question's wording it
+holds (each word weighted by its rarity), how many of the question's two-word phrases it holds,
+and a bonus when it holds what the question asks for (a number, a date, a reason). Evidence
+re-ranks the best passages, and a sentence's quote score adds its passage's fused score.
+
+A sentence that can't be read alone (it opens with "It", "This"... or goes on with a quotation)
+is judged and quoted with the sentence before it; a quote takes in the next sentence when that
+one points back to it. The answer is the best sentence plus any sentence from another paragraph
+or document that scores nearly as well (so a fact both articles state is cited from both). Below
+``DECLINE_BELOW`` the articles are taken not to answer.
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATE = re.compile(rf"\b(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.|1[5-9]\d\d|20\d\d|\d+(?:st|nd|rd|th) century|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|once|twice)\b", re.I)
 _ASKS_DATE = re.compile(r"^\s*(?:(?:on|in|by|at|since|until) )?(?:when|what (?:year|date|month|day|time|century|decade)|in (?:what|which) (?:year|month|century|decade))\b", re.I)
+_REASON = re.compile(r"\b(?:because|due to|owing to|thanks to|caused by|in order to|so that|for fear|reason)\b", re.I)
+_ASKS_REASON = re.compile(r"^\s*why\b", re.I)
+_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|long|far|big|large|tall|high|often)\b|\bwhat (?:percentage|percent|share|proportion|number|amount)\b", re.I)
 # A sentence opening like this points back to the one before it, which is needed to read it.
 REFERS_BACK = re.compile(
     r"^\W*(?:It|Its|This|These|That|Those|He|She|They|His|Her|Their|Them|Such|The latter|The former"
     r"|(?:Most|Some|All|Many|Each|One|Both|None) of (?:these|them|those|which))\b"
 )
-_REASON = re.compile(r"\b(?:because|due to|owing to|thanks to|caused by|in order to|so that|for fear|reason)\b", re.I)
-_ASKS_REASON = re.compile(r"^\s*why\b", re.I)
-_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|old|long|far|big|large|tall|high|often)\b|\bwhat (?:percentage|percent|share|proportion|number|amount)\b", re.I)
 
 
 @dataclass(frozen=True)
