@@ -182,19 +182,22 @@ class KnowledgeBase:
             self.lexical.terms(text), self.lexical.pairs_of([question])[0], answering.answer_pattern(question)
         )
         top = top_k(fused, RERANK_DEPTH)
-        ids = [int(s) for s in np.unique(self._members[top])]
-        first = [s - 1 if self._refers_back(s) else s for s in ids]  # a sentence is read with the one it points to
-        texts = [self._span_text(a, s) for a, s in zip(first, ids)]
-        pairs = self.lexical.pairs_of(texts)
-        own = {}
-        for s, a, text, p in zip(ids, first, texts, pairs):
-            terms = self.sentence_terms[s] if a == s else {*self.sentence_terms[a], *self.sentence_terms[s]}
-            own[s] = answering.evidence(query, float(sentence_cosine[s]), terms, p, text, self._idf)
+        own = self._evidence(query, sentence_cosine, [int(s) for s in np.unique(self._members[top])])
         ranked = fused.copy()
         for p in top:  # never lowered, so the re-ranked passages stay above all others
             ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[int(s)] for s in self._members[p]))
         top = top[np.argsort(-ranked[top], kind="stable")]
         return PassageScores(dense, lexical, fused, sentence_cosine, ranked), top, own
+
+    def _evidence(self, query: answering.Query, sentence_cosine: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        """Each sentence's evidence; a sentence that points back is read with the one before it."""
+        first = [s - 1 if self._refers_back(s) else s for s in ids]
+        spans = [self._span_text(a, s) for a, s in zip(first, ids)]
+        own = {}
+        for s, a, span, pairs in zip(ids, first, spans, self.lexical.pairs_of(spans)):
+            terms = self.sentence_terms[s] if a == s else {*self.sentence_terms[a], *self.sentence_terms[s]}
+            own[s] = answering.evidence(query, float(sentence_cosine[s]), terms, pairs, span, self._idf)
+        return own
 
     def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
         """Each passage's dense, lexical, fused and final score: the rankings side by side."""
