@@ -18,7 +18,7 @@ import re
 import string
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +82,7 @@ def evaluate(kb, questions, search_depth: int = 60):
     correct = Counter()
     lengths = {s: [] for s in SYSTEMS}
     seconds = Counter()
+    records = []  # askdefector's (article, source paragraph first, first quote right) per question
     for question, doc_id, answers in questions:
         t = time.perf_counter()
         vector = kb.embed_question(question)  # remembered: search and ask below reuse it
@@ -93,6 +94,7 @@ def evaluate(kb, questions, search_depth: int = 60):
         ranks["askdefector"].append(paragraph_rank((h.passage for h in hits), passage_doc, doc_id))
         quote = answer.quotes[0].text if answer.quotes else ""
         correct["askdefector"] += contains_answer(quote, answers)
+        records.append((doc_id.rsplit("#", 1)[0], ranks["askdefector"][-1] == 1, contains_answer(quote, answers)))
         lengths["askdefector"].append(len(quote))
 
         t = time.perf_counter()
@@ -122,7 +124,24 @@ def evaluate(kb, questions, search_depth: int = 60):
             "mean_quote_chars": float(np.mean(lengths[s])),
             "ms_per_question": 1000 * seconds[s] / n,
         }
+    table["askdefector"]["article_spread"] = article_spread(records)
     return table
+
+
+def article_spread(records, draws: int = 2000, seed: int = 0) -> dict:
+    """5th and 95th percentile of R@1 and quote accuracy over the articles resampled with
+    replacement: where a set of unseen articles like these could land."""
+    by_article = defaultdict(lambda: np.zeros(3))
+    for article, first, right in records:
+        by_article[article] += (1, first, right)
+    counts = np.array(list(by_article.values()))  # per article: questions, R@1 hits, right quotes
+    picks = np.random.default_rng(seed).integers(0, len(counts), size=(draws, len(counts)))
+    sums = counts[picks].sum(axis=1)
+    spread = {"articles": len(counts)}
+    for name, column in (("recall@1", 1), ("quote_accuracy", 2)):
+        rates = sums[:, column] / sums[:, 0]
+        spread[name] = [float(np.percentile(rates, 5)), float(np.percentile(rates, 95))]
+    return spread
 
 
 def declining(corpus_kb, squad_questions, gold_answerable):
@@ -221,6 +240,12 @@ def main(argv=None) -> int:
             f"{row['quote_accuracy']:>9.3f} {row['mean_quote_chars']:>11.0f} {row['ms_per_question']:>7.1f} "
             f"{row['index_passages_per_s']:>10.0f}"
         )
+    spread = table["askdefector"]["article_spread"]
+    print(
+        f"askdefector over {spread['articles']} articles resampled (5th-95th percentile): "
+        f"R@1 {spread['recall@1'][0]:.3f}-{spread['recall@1'][1]:.3f}, "
+        f"quote acc {spread['quote_accuracy'][0]:.3f}-{spread['quote_accuracy'][1]:.3f}"
+    )
     state = f"from an empty cache, {embedded} texts embedded" if embedded else "from a warm cache"
     print(f"(BM25 and dense 'quotes' are their top passage; index p/s {state})")
     print(f"declining: {declined:.3f} of SQuAD questions declined on {args.corpus.name}/, "
