@@ -1,6 +1,5 @@
 """End to end with the real model on the shipped corpus: the gold questions and the declines."""
 
-import numpy as np
 import pytest
 from gold import ANSWERABLE, UNANSWERABLE
 
