@@ -93,8 +93,9 @@ def evaluate(kb, questions, search_depth: int = 60):
         seconds["askdefector"] += encode + time.perf_counter() - t
         ranks["askdefector"].append(paragraph_rank((h.passage for h in hits), passage_doc, doc_id))
         quote = answer.quotes[0].text if answer.quotes else ""
-        correct["askdefector"] += contains_answer(quote, answers)
-        records.append((doc_id.rsplit("#", 1)[0], ranks["askdefector"][-1] == 1, contains_answer(quote, answers)))
+        right = contains_answer(quote, answers)
+        correct["askdefector"] += right
+        records.append((doc_id.rsplit("#", 1)[0], ranks["askdefector"][-1] == 1, right))
         lengths["askdefector"].append(len(quote))
 
         t = time.perf_counter()

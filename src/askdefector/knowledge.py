@@ -191,7 +191,7 @@ class KnowledgeBase:
 
     def _evidence(self, query: answering.Query, sentence_cosine: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
         """Each sentence's evidence; a sentence that points back is read with the one before it."""
-        first = [s - 1 if self._refers_back(s) else s for s in ids]
+        first = [self._read_from(s) for s in ids]
         spans = [self._span_text(a, s) for a, s in zip(first, ids)]
         own = {}
         for s, a, span, pairs in zip(ids, first, spans, self.lexical.pairs_of(spans)):
@@ -247,6 +247,10 @@ class KnowledgeBase:
             self._sentence_texts[s - 1]
         )
 
+    def _read_from(self, s: int) -> int:
+        """The sentence a reader must start from to understand sentence ``s``."""
+        return s - 1 if self._refers_back(s) else s
+
     def _span_text(self, first: int, last: int) -> str:
         """The document's text from sentence ``first`` to sentence ``last`` (same paragraph)."""
         a, b = self.sentences[first], self.sentences[last]
@@ -256,10 +260,9 @@ class KnowledgeBase:
         """The sentence as a quote, with the sentence it points back to, or else the next sentence
         if that one points back to it: a sentence or two that read on their own."""
         s = scored.sentence
-        if self._refers_back(s):
-            first, last = self.sentences[s - 1], self.sentences[s]
-        else:
-            first, last = self.sentences[s], self.sentences[s + 1 if self._refers_back(s + 1) else s]
+        start = self._read_from(s)
+        end = s + 1 if start == s and self._refers_back(s + 1) else s
+        first, last = self.sentences[start], self.sentences[end]
         doc = self.documents[first.doc_id]
         return Quote(
             text=doc.text[first.start : last.end],

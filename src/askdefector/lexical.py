@@ -8,6 +8,7 @@ NLTK's English one, so question words ("what", "did", "he") don't count as match
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -19,6 +20,13 @@ K1 = 0.9
 B = 0.4
 STOPWORDS = "en_plus"
 _WORD = re.compile(r"\w+(?:'\w+)?")  # "don't" stays one word
+
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
 
 
 def _stemmer():
@@ -80,9 +88,7 @@ class LexicalIndex:
         """Each text's adjacent word pairs, stemmed, leaving out pairs of two stopwords: a phrase
         of the question found whole in a sentence ("don't shoot", "Super Bowl") says more than its
         words found apart."""
-        from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-        stop = set(STOPWORDS_EN_PLUS)
+        stop = _stopwords()
         result = []
         for text in texts:
             words = _WORD.findall(text.lower().replace("\u2019", "'"))
