@@ -2,7 +2,7 @@
 
 from .corpus import Corpus, CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, ModelError
-from .knowledge import IndexReport, KnowledgeBase, open
+from .knowledge import IndexOutOfDate, IndexReport, KnowledgeBase, open
 from .types import Answer, Document, Hit, Passage, Quote
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "CorpusError",
     "Document",
     "Hit",
+    "IndexOutOfDate",
     "IndexReport",
     "KnowledgeBase",
     "ModelError",

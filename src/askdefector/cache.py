@@ -333,6 +333,7 @@ def lexical_index(
     sentences: Sequence[str],
     notify: Notify | None = None,
     digests: Sequence[str] | None = None,
+    save: bool = True,
 ) -> tuple[LexicalIndex, list[list[str]]]:
     """BM25 over ``texts`` plus the terms of each sentence, read from ``root`` when built before.
 
@@ -354,6 +355,8 @@ def lexical_index(
         pass  # not built yet, or damaged: build again
     index = LexicalIndex(texts)
     terms = index.distinct_terms_of(sentences)
+    if not save:
+        return index, terms
     with write_lock(Path(root), notify) as can_write:
         if can_write:
             with contextlib.suppress(OSError):

@@ -1,4 +1,5 @@
-"""Command line: ``askdefector "question"``, ``askdefector index``, or the chat with no question.
+"""Command line: ``askdefector "question"``, ``askdefector index``, ``askdefector serve``, or the
+chat with no question.
 
 Only parsing, one library call, formatting and error mapping live here.
 """
@@ -31,28 +32,49 @@ def default_corpus() -> Path:
     return here if here.is_dir() or not shipped.is_dir() else shipped
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="askdefector",
-        description="Ask the articles a question; the answer is verbatim quotes with citations. "
-        "With no question, start a chat. `askdefector index` builds the embedding cache.",
-    )
-    parser.add_argument("question", nargs="*", help="the question (omit for an interactive chat; `index` to build the cache)")
-    parser.add_argument("-k", type=int, default=3, help="at most this many quotes per answer (default 3)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, help="folder of articles (default: ./corpus)")
     parser.add_argument("--cache", type=Path, help="embedding cache folder (default: embeddings/ beside the corpus)")
     parser.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="askdefector",
+        description="Ask the articles a question; the answer is verbatim quotes with citations. "
+        "With no question, start a chat. `askdefector index` builds the embedding cache; "
+        "`askdefector serve` starts the JSON API and chat page.",
+    )
+    parser.add_argument("question", nargs="*", help="the question (omit for an interactive chat; `index` to build the cache)")
+    parser.add_argument("-k", type=int, default=3, help="at most this many quotes per answer (default 3)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_common(parser)
+    return parser
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="askdefector serve",
+        description="Serve the JSON API and the chat page. The index must be built first "
+        "(`askdefector index`) unless --allow-index is given; the server never writes otherwise.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 for any free port)")
+    parser.add_argument("--allow-index", action="store_true", help="build or refresh the index at start-up if needed")
+    _add_common(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    serving = argv[:1] == ["serve"]
+    parser = build_serve_parser() if serving else build_parser()
+    args = parser.parse_args(argv[1:] if serving else argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        if serving:
+            return run_serve(args)
         if args.question == ["index"]:
             return run_index(args)
         question = " ".join(args.question)
@@ -90,7 +112,7 @@ def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace, read_only: bool = False):
     import askdefector
     from .embeddings import DEFAULT_MODEL, terminal_progress
 
@@ -101,6 +123,7 @@ def _open(args: argparse.Namespace):
         model=args.model or DEFAULT_MODEL,
         progress=terminal_progress(),
         notify=lambda message: print(f"askdefector: {message}", file=sys.stderr, flush=True),
+        read_only=read_only,
     )
     for path, reason in kb.report.skipped:
         warn(f"skipped {path}: {reason}")
@@ -118,6 +141,28 @@ def run_question(args: argparse.Namespace, question: str) -> int:
         print(answer_json(answer))
     else:
         print(format_answer(answer, colour=use_colour(sys.stdout)))
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .knowledge import IndexOutOfDate
+    from .server import create_app, listen, serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port must be from 0 to 65535")
+    sock = listen(args.host, args.port)  # before loading the model: a taken port fails at once
+    try:
+        kb = _open(args, read_only=not args.allow_index)
+    except IndexOutOfDate as exc:
+        sock.close()
+        raise IndexOutOfDate(f"{exc}: run `askdefector index` first, or serve with --allow-index") from None
+    kb.embed_question("warm-up")  # load the question encoder before the first client waits on it
+    corpus = (args.corpus or default_corpus()).resolve().name
+    try:
+        serve(create_app(kb, corpus=corpus), sock)
+    except KeyboardInterrupt:  # uvicorn shuts down gracefully, then passes Ctrl-C or SIGTERM on
+        pass
+    print("askdefector: stopped", file=sys.stderr)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ class PassageScores(NamedTuple):
     ranked: np.ndarray  # fused, the top passages raised by their best sentence: what ``search`` ranks by
 
 
+class IndexOutOfDate(Exception):
+    """A read-only knowledge base found texts its cache holds no vectors for."""
+
+
 @dataclass(frozen=True)
 class IndexReport:
     """What building the knowledge base did, for ``askdefector index``."""
@@ -60,6 +65,7 @@ class KnowledgeBase:
         progress: ProgressFn | None = None,
         skipped: Sequence[tuple[str, str]] = (),
         notify: Notify | None = None,
+        read_only: bool = False,
     ) -> None:
         ids = [d.id for d in documents]
         if len(set(ids)) != len(ids):
@@ -67,9 +73,10 @@ class KnowledgeBase:
         self.documents = {d.id: d for d in documents}
         self.embedder = embedder
         self._recent: dict[str, np.ndarray] = {}
+        self._recent_lock = threading.Lock()  # a server asks from many threads at once
         spans = SentenceSpans(cache_dir) if cache_dir is not None else None
         self.passages, self.sentences = make_passages(documents, segment=spans.segment if spans else document_sentences)
-        if spans is not None:
+        if spans is not None and not read_only:
             spans.save(notify)
         # A passage is embedded and indexed under its article's title: the title says what a
         # passage in the middle of an article is about.
@@ -78,7 +85,9 @@ class KnowledgeBase:
         texts = titled + self._sentence_texts
         cache = VectorCache(cache_dir, embedder.model_id) if cache_dir is not None else None
         digests = [text_hash(t) for t in texts] if cache is not None else []
-        if cache is not None:
+        if cache is not None and read_only:
+            vectors, embedded, warnings = _cached_only(cache, digests), 0, tuple(cache.warnings)
+        elif cache is not None:
             vectors, embedded = embed_with_cache(texts, embedder, cache, progress, notify=notify, digests=digests)
             warnings = tuple(cache.warnings)
         else:
@@ -92,7 +101,7 @@ class KnowledgeBase:
         self.sentence_vectors = vectors[len(self.passages) :]
         self.nearest = vector_index.nearest_index(self.passage_vectors, _ann_path(cache, digests[: len(titled)]))
         if cache_dir is not None:
-            self.lexical, terms = lexical_index(cache_dir, titled, self._sentence_texts, notify, digests)
+            self.lexical, terms = lexical_index(cache_dir, titled, self._sentence_texts, notify, digests, save=not read_only)
         else:
             self.lexical = LexicalIndex(titled)
             terms = self.lexical.distinct_terms_of(self._sentence_texts)
@@ -135,12 +144,15 @@ class KnowledgeBase:
 
     def embed_question(self, text: str) -> np.ndarray:
         """The question's vector; recent questions are remembered (``search`` then ``ask``)."""
-        vector = self._recent.pop(text, None)
+        with self._recent_lock:
+            vector = self._recent.get(text)
         if vector is None:
             vector = self.query_encoder.encode([text])[0]
-        self._recent[text] = vector
-        if len(self._recent) > 64:
-            del self._recent[next(iter(self._recent))]
+        with self._recent_lock:
+            self._recent.pop(text, None)
+            self._recent[text] = vector
+            if len(self._recent) > 64:
+                del self._recent[next(iter(self._recent))]
         return vector
 
     def _query(self, question: str, history: Sequence[str] | None) -> tuple[np.ndarray, str]:
@@ -276,6 +288,15 @@ class KnowledgeBase:
             passage=scored.passage,
         )
 
+def _cached_only(cache: VectorCache, digests: Sequence[str]) -> np.ndarray:
+    """The cached vectors of ``digests``, never embedding or writing: a read-only open."""
+    missing = len({d for d in digests if d not in cache})
+    if missing:
+        raise IndexOutOfDate(f"the index in {cache.folder} is missing or out of date ({missing} texts not embedded)")
+    cache.writable = False  # nothing after this writes: no ONNX export, no saved ANN index
+    return cache.get(list(digests))
+
+
 def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify | None) -> tuple[Embedder | None, str]:
     """The ONNX export of the model beside its cache, made now if missing: questions then skip
     the torch import. Returns (encoder or None, a warning or "")."""
@@ -337,8 +358,12 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     embedder: Embedder | None = None,
     progress: ProgressFn | None = None,
     notify: Notify | None = None,
+    read_only: bool = False,
 ) -> KnowledgeBase:
-    """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings."""
+    """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings.
+
+    With ``read_only`` nothing is embedded or written: the cache must already hold every text
+    (``IndexOutOfDate`` otherwise), as a server that must not change its index wants."""
     corpus = load_corpus(corpus_dir)
     if not corpus.documents:
         reason = "has no readable articles" if corpus.skipped else "is empty (add .txt, .md or .html files)"
@@ -350,4 +375,5 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
         progress,
         skipped=corpus.skipped,
         notify=notify,
+        read_only=read_only,
     )

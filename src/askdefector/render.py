@@ -55,17 +55,19 @@ def quote_json(quote: Quote) -> dict[str, object]:
     }
 
 
+def answer_dict(answer: Answer) -> dict[str, object]:
+    """The answer as plain JSON data: what ``--json`` prints and ``POST /api/ask`` returns."""
+    return {
+        "question": answer.question,
+        "found": answer.found,
+        "confidence": round(answer.confidence, 6),
+        "quotes": [quote_json(q) for q in answer.quotes],
+        **({"note": answer.note} if answer.note else {}),
+    }
+
+
 def answer_json(answer: Answer) -> str:
-    return json.dumps(
-        {
-            "question": answer.question,
-            "found": answer.found,
-            "confidence": round(answer.confidence, 6),
-            "quotes": [quote_json(q) for q in answer.quotes],
-            **({"note": answer.note} if answer.note else {}),
-        },
-        ensure_ascii=False,
-    )
+    return json.dumps(answer_dict(answer), ensure_ascii=False)
 
 
 def warn(message: str) -> None:

@@ -1,0 +1,240 @@
+"""The HTTP face: a JSON API and a chat page over one KnowledgeBase (``askdefector serve``).
+
+Only request checking, one library call per route and JSON shaping live here; the model and the
+index are loaded once, before the first request, and shared by every client. The server never
+writes: questions are answered from the index as it was when the server started.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .knowledge import MAX_QUESTION_CHARS, KnowledgeBase
+from .render import answer_dict
+from .types import Hit
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY = 64 * 1024  # bytes of a request body: a question, its history and k fit many times over
+MAX_HISTORY = 50  # earlier questions sent with a follow-up
+MAX_K = 10  # quotes or hits per request
+# The page loads nothing from elsewhere and runs no inline script: article text can't become code.
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+     b"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class ApiError(Exception):
+    """A request the API refuses: sent as ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def create_app(kb: KnowledgeBase, corpus: str = "", store: str = "local") -> Starlette:
+    """The ASGI app serving ``kb``; ``corpus`` and ``store`` name them in ``/api/health``."""
+
+    async def ask(request: Request) -> Response:
+        payload = await _json_object(request)
+        question = _question(payload.get("question"))
+        history = _history(payload.get("history", []))
+        k = _k(payload.get("k", 3))
+        answer = await run_in_threadpool(kb.ask, question, history=history, k=k)
+        return JSONResponse(answer_dict(answer))
+
+    async def search(request: Request) -> Response:
+        query = _question(request.query_params.get("q"))
+        k = _k(request.query_params.get("k", "5"), from_text=True)
+        hits = await run_in_threadpool(kb.search, query, k)
+        return JSONResponse({"query": query, "hits": [_hit_dict(kb, h) for h in hits]})
+
+    async def document(request: Request) -> Response:
+        # Only the loaded documents are looked up by id: no id ever becomes a file path.
+        doc = kb.documents.get(request.path_params["doc_id"])
+        if doc is None:
+            raise ApiError(404, "no document with that id")
+        return JSONResponse(
+            {"id": doc.id, "title": doc.title, "outlet": doc.outlet, "authors": list(doc.authors), "date": doc.date, "text": doc.text}
+        )
+
+    async def health(request: Request) -> Response:
+        report = kb.report
+        return JSONResponse(
+            {
+                "status": "ok",
+                "corpus": corpus,
+                "documents": report.documents,
+                "passages": report.passages,
+                "sentences": report.sentences,
+                "model": kb.embedder.model_id,
+                "store": store,
+            }
+        )
+
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+    routes = [
+        Route("/", page),
+        Route("/api/ask", ask, methods=["POST"]),
+        Route("/api/search", search),
+        Route("/api/documents/{doc_id:path}", document),
+        Route("/api/health", health),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    handlers = {ApiError: _api_error, HTTPException: _http_error, Exception: _server_error}
+    return Starlette(routes=routes, middleware=[Middleware(_SecurityHeaders)], exception_handlers=handlers)
+
+
+# -- request checking --------------------------------------------------------------------------
+
+
+async def _json_object(request: Request) -> dict:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError(413, f"the request body is over {MAX_BODY} bytes")
+    body = bytearray()
+    async for chunk in request.stream():  # a body sent without a length is counted as it comes
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ApiError(413, f"the request body is over {MAX_BODY} bytes")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise ApiError(400, "the body must be a JSON object, e.g. {\"question\": \"Who shot him?\"}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "the body must be a JSON object, e.g. {\"question\": \"Who shot him?\"}")
+    return payload
+
+
+def _question(value: object) -> str:
+    if value is None:
+        raise ApiError(400, "the question is missing")
+    if not isinstance(value, str):
+        raise ApiError(400, "the question must be a string")
+    if not value.strip():
+        raise ApiError(400, "the question is empty")
+    if len(value) > MAX_QUESTION_CHARS:
+        raise ApiError(400, f"the question is over {MAX_QUESTION_CHARS} characters")
+    return value
+
+
+def _history(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
+        raise ApiError(400, "history must be a list of the earlier questions (strings)")
+    if len(value) > MAX_HISTORY or any(len(h) > MAX_QUESTION_CHARS for h in value):
+        raise ApiError(400, f"history holds at most {MAX_HISTORY} questions of at most {MAX_QUESTION_CHARS} characters")
+    return value
+
+
+def _k(value: object, from_text: bool = False) -> int:
+    if from_text and isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if type(value) is not int or not 1 <= value <= MAX_K:
+        raise ApiError(400, f"k must be a whole number from 1 to {MAX_K}")
+    return value
+
+
+def _hit_dict(kb: KnowledgeBase, hit: Hit) -> dict[str, object]:
+    return {
+        "text": hit.text,
+        "doc_id": hit.doc_id,
+        "title": hit.title,
+        "outlet": kb.documents[hit.doc_id].outlet,
+        "paragraph": hit.paragraph,
+        "start": hit.start,
+        "end": hit.end,
+        "score": round(hit.score, 6),
+    }
+
+
+# -- errors: always JSON, never a traceback ----------------------------------------------------
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": str(exc.detail).lower()}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    print(f"askdefector: error answering {request.url.path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return JSONResponse({"error": "internal error: the server could not answer"}, status_code=500)
+
+
+class _SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` (port 0: any free one), for uvicorn to serve on."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def serve(app: Starlette, sock: socket.socket, out: TextIO = sys.stderr) -> None:
+    """Serve ``app`` on ``sock`` until Ctrl-C or SIGTERM."""
+    import uvicorn
+
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    if not is_loopback(host):
+        print(f"askdefector: warning: listening on {host}: anyone who can reach this machine can ask", file=out)
+    print(f"askdefector: serving on http://{shown}:{port}/ (Ctrl-C to stop)", file=out, flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])
