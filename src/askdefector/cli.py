@@ -146,7 +146,7 @@ def run_question(args: argparse.Namespace, question: str) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     from .knowledge import IndexOutOfDate
-    from .server import create_app, listen, serve
+    from .server import create_app, listen, prepare, serve
 
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be from 0 to 65535")
@@ -156,7 +156,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except IndexOutOfDate as exc:
         sock.close()
         raise IndexOutOfDate(f"{exc}: run `askdefector index` first, or serve with --allow-index") from None
-    kb.embed_question("warm-up")  # load the question encoder before the first client waits on it
+    prepare(kb)
     corpus = (args.corpus or default_corpus()).resolve().name
     try:
         serve(create_app(kb, corpus=corpus), sock)

@@ -38,6 +38,7 @@ class OnnxEncoder:
         self._onnx_file = folder / meta["onnx"]
         self._session = None
         self._tokenizer = None
+        self.threads = 0  # threads within one encode; 0: onnxruntime's choice (one per core)
 
     @classmethod
     def find(cls, folder: Path, model_id: str) -> OnnxEncoder | None:
@@ -59,6 +60,8 @@ class OnnxEncoder:
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        if self.threads:
+            options.intra_op_num_threads = self.threads
         self._session = onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))

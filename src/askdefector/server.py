@@ -7,15 +7,18 @@ writes: questions are answered from the index as it was when the server started.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
+import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
+import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -25,8 +28,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .knowledge import MAX_QUESTION_CHARS, KnowledgeBase
+from .onnx_encoder import OnnxEncoder
 from .render import answer_dict
 from .types import Hit
+
+T = TypeVar("T")
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 64 * 1024  # bytes of a request body: a question, its history and k fit many times over
@@ -50,21 +56,28 @@ class ApiError(Exception):
         self.message = message
 
 
-def create_app(kb: KnowledgeBase, corpus: str = "", store: str = "local") -> Starlette:
-    """The ASGI app serving ``kb``; ``corpus`` and ``store`` name them in ``/api/health``."""
+def create_app(kb: KnowledgeBase, corpus: str = "", store: str = "local", workers: int | None = None) -> Starlette:
+    """The ASGI app serving ``kb``; ``corpus`` and ``store`` name them in ``/api/health``.
+
+    At most ``workers`` questions (default: one per core) run in the engine at once; the others
+    wait their turn, which keeps answers fast under load instead of sharing the cores out thinly."""
+    limiter = anyio.CapacityLimiter(workers or os.cpu_count() or 1)
+
+    async def _engine(fn: Callable[..., T], *args: object) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=limiter)
 
     async def ask(request: Request) -> Response:
         payload = await _json_object(request)
         question = _question(payload.get("question"))
         history = _history(payload.get("history", []))
         k = _k(payload.get("k", 3))
-        answer = await run_in_threadpool(kb.ask, question, history=history, k=k)
+        answer = await _engine(kb.ask, question, history, k)
         return JSONResponse(answer_dict(answer))
 
     async def search(request: Request) -> Response:
         query = _question(request.query_params.get("q"))
         k = _k(request.query_params.get("k", "5"), from_text=True)
-        hits = await run_in_threadpool(kb.search, query, k)
+        hits = await _engine(kb.search, query, k)
         return JSONResponse({"query": query, "hits": [_hit_dict(kb, h) for h in hits]})
 
     async def document(request: Request) -> Response:
@@ -207,13 +220,26 @@ class _SecurityHeaders:
 # -- running -----------------------------------------------------------------------------------
 
 
+def prepare(kb: KnowledgeBase) -> None:
+    """Ready ``kb`` for many questions at once: one thread per question inside the model and the
+    BLAS (questions run in parallel instead), and the question encoder loaded before the first
+    client waits on it (benchmarks/load.py measures the difference)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    if isinstance(kb.query_encoder, OnnxEncoder):
+        kb.query_encoder.threads = 1
+    kb.embed_question("warm-up")
+
+
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host``:``port`` (port 0: any free one), for uvicorn to serve on."""
+    """A listening socket on ``host``:``port`` (port 0: any free one), for uvicorn to serve on."""
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
+        sock.listen(128)  # clients that connect before uvicorn starts wait in the queue
     except OSError as exc:
         sock.close()
         raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
