@@ -141,9 +141,11 @@ def test_planted_markup_is_shown_as_text_and_runs_nothing(page):
     answer = ask(page, "When does the penguin parade begin?")
     quote = answer.locator(".quote-text").first
     assert '<img src=x onerror="window.__planted=' in quote.inner_text()
-    cite = answer.locator(".cite").first
-    assert "<script>" in cite.inner_text()  # the outlet's markup, as text
-    cite.focus()  # the keyboard alone opens a citation
+    cites = answer.locator(".cite")
+    assert "<script>" in cites.first.inner_text()  # the outlet's markup, as text
+    for _ in range(cites.count()):  # the keyboard alone: back from the question box to citation [1]
+        page.keyboard.press("Shift+Tab")
+    assert cites.first.evaluate("el => document.activeElement === el")
     page.keyboard.press("Enter")
     mark = page.locator("#highlight")
     mark.wait_for()
