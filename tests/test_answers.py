@@ -66,6 +66,22 @@ def test_citation_names_outlet_title_and_paragraph(kb):
     assert quote.citation.endswith(f"paragraph {quote.paragraph}")
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["North Korean defector breaks silence, young anti-Kim Jong Un, interview", "A" * 60, "Short title", "x " * 40],
+)
+def test_citation_cuts_a_long_title_at_a_word(title):
+    from askdefector import Quote
+
+    shown = Quote("q", "d", title, "Outlet", 1, 0, 1, 0.0, 0).citation.split('"')[1]
+    if len(title) <= 48:
+        assert shown == title
+    else:
+        kept = shown.removesuffix(" ...")
+        assert shown.endswith(" ...") and len(shown) <= 48 and title.startswith(kept)
+        assert " " not in title.strip() or title[len(kept)] in " ,"  # never a word cut in two
+
+
 def test_empty_question_is_refused(kb):
     with pytest.raises(ValueError):
         kb.ask("   ")

@@ -13,7 +13,7 @@ from conftest import CORPUS
 def run(*args, cwd=None, env_extra=None):
     env = {**os.environ, "NO_COLOR": "1", **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "askdefector.cli", *args],
+        [sys.executable, "-m", "askdefector", *args],  # as `python -m askdefector` runs it
         capture_output=True, text=True, cwd=cwd, env=env, timeout=300,
     )
 

@@ -29,8 +29,8 @@ def test_follow_up_and_sources(kb):
 
 
 def test_k_limits_quotes(kb):
-    text, chat = chat_transcript(kb, [":k 1", "how many times was he shot"])
-    assert "showing at most 1 quotes" in text
+    text, chat = chat_transcript(kb, [":k 1", "how many times was he shot", ":k 2"])
+    assert "showing at most 1 quote\n" in text and "showing at most 2 quotes" in text
     assert len(chat.last.quotes) == 1
 
 

@@ -69,7 +69,7 @@ class Chat:
                 self.say("usage: :k N (a whole number, 1 or more)")
             else:
                 self.k = int(arg)
-                self.say(f"showing at most {self.k} quotes")
+                self.say(f"showing at most {self.k} quote{'s' if self.k != 1 else ''}")
         elif name == ":sources":
             self.sources(arg.strip())
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+TITLE_CHARS = 48  # a citation shows a title up to this long, else cut at a word with " ..."
+
 
 @dataclass(frozen=True)
 class Document:
@@ -62,7 +64,7 @@ class Quote:
     @property
     def citation(self) -> str:
         """Where the quote comes from, e.g. ``NBC News, "Title ...", paragraph 4``."""
-        title = self.title if len(self.title) <= 48 else self.title[:45].rstrip() + " ..."
+        title = self.title if len(self.title) <= TITLE_CHARS else _cut_at_word(self.title, TITLE_CHARS - 4) + " ..."
         source = f'{self.outlet}, "{title}"' if self.outlet else f'"{title}"'
         return f"{source}, paragraph {self.paragraph}"
 
@@ -79,3 +81,11 @@ class Answer:
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     confidence: float = 0.0
     note: str = ""  # something the user should know, e.g. that a long question was cut
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at the end of a word, without trailing punctuation."""
+    cut = text[: limit + 1]
+    if " " in cut.strip():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut[:limit].rstrip(" ,;:-\u2013\u2014")
