@@ -87,6 +87,46 @@ def test_empty_question_is_refused(kb):
         kb.ask("   ")
 
 
+@pytest.mark.parametrize(
+    ("call", "error", "names"),
+    [
+        (lambda kb: kb.ask("Who shot him?", k=0), ValueError, "k must be at least 1"),
+        (lambda kb: kb.ask("Who shot him?", k=1.5), TypeError, "k must be an int, not float"),
+        (lambda kb: kb.search("Who shot him?", k=None), TypeError, "k must be an int, not NoneType"),
+        (lambda kb: kb.ask(123), TypeError, "question must be a str, not int"),
+        (lambda kb: kb.search(b"Who shot him?"), TypeError, "question must be a str"),
+        (lambda kb: kb.ask("How many times?", history="Who shot him?"), TypeError, "history must be a list"),
+        (lambda kb: kb.ask("How many times?", history=[1]), TypeError, "history must hold only str"),
+        (lambda kb: askdefector_open(123), TypeError, "corpus_dir must be a path"),
+        (lambda kb: askdefector_open("corpus", model=None), TypeError, "model must be"),
+        (lambda kb: from_documents("some text"), TypeError, "documents must be an iterable of Document"),
+        (lambda kb: from_documents([{"id": "a"}]), TypeError, "documents must hold only Document"),
+    ],
+)
+def test_library_names_the_bad_argument(kb, call, error, names):
+    with pytest.raises(error, match=names):
+        call(kb)
+
+
+def test_library_takes_numpy_ints_and_tuples(kb):
+    import numpy as np
+
+    answer = kb.ask("How many times?", history=("Who shot him?",), k=np.int64(1))
+    assert len(answer.quotes) == 1 and "five times" in answer.quotes[0].text
+
+
+def askdefector_open(*args, **kwargs):
+    import askdefector
+
+    return askdefector.open(*args, **kwargs)
+
+
+def from_documents(documents):
+    import askdefector
+
+    return askdefector.KnowledgeBase.from_documents(documents)
+
+
 def test_library_builds_from_documents(tmp_path):
     import askdefector
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -134,7 +135,14 @@ class KnowledgeBase:
 
         ``progress(done, total)`` follows embedding; ``notify(message)`` hears about waits.
         """
-        return cls(list(documents), embedder or SentenceTransformerEmbedder(model), cache_dir, progress, notify=notify)
+        if isinstance(documents, (str, bytes, Document)) or not isinstance(documents, Iterable):
+            raise TypeError(f"documents must be an iterable of Document, not {type(documents).__name__}")
+        documents = list(documents)
+        for doc in documents:
+            if not isinstance(doc, Document):
+                raise TypeError(f"documents must hold only Document objects, not {type(doc).__name__}")
+        _check_path("cache_dir", cache_dir, optional=True)
+        return cls(documents, embedder or SentenceTransformerEmbedder(model), cache_dir, progress, notify=notify)
 
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
@@ -214,6 +222,7 @@ class KnowledgeBase:
     def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
         """Each passage's dense, lexical, fused and final score: the rankings side by side."""
         _check_question(question)
+        history = _check_history(history)
         question, _ = _fit(question)
         return self._rank(question, history)[0]
 
@@ -224,6 +233,8 @@ class KnowledgeBase:
     def search(self, question: str, k: int = 5, history: Sequence[str] | None = None) -> list[Hit]:
         """The ``k`` passages closest to the question, best first."""
         _check_question(question)
+        k = _check_k(k)
+        history = _check_history(history)
         if not self.passages:
             return []
         ranked = self.passage_scores(question, history).ranked
@@ -232,6 +243,8 @@ class KnowledgeBase:
     def ask(self, question: str, history: Sequence[str] | None = None, k: int = answering.MAX_QUOTES) -> Answer:
         """Answer with at most ``k`` verbatim quotes, best first; ``found`` is False when the articles don't say."""
         _check_question(question)
+        k = _check_k(k)
+        history = _check_history(history)
         question, note = _fit(question)
         if not self.passages:
             return Answer(question, False, note=note)
@@ -343,9 +356,42 @@ def _fit(question: str) -> tuple[str, str]:
     return question[:MAX_QUESTION_CHARS], f"the question was cut to its first {MAX_QUESTION_CHARS} characters"
 
 
-def _check_question(question: str) -> None:
-    if not question or not question.strip():
+def _check_question(question: object) -> None:
+    if not isinstance(question, str):
+        raise TypeError(f"question must be a str, not {type(question).__name__}")
+    if not question.strip():
         raise ValueError("the question is empty")
+
+
+def _check_k(k: object) -> int:
+    if isinstance(k, bool):
+        raise TypeError("k must be an int, not bool")
+    try:
+        k = operator.index(k)  # ints and NumPy integers; not floats
+    except TypeError:
+        raise TypeError(f"k must be an int, not {type(k).__name__}") from None
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    return k
+
+
+def _check_history(history: object) -> list[str]:
+    """The earlier questions as a list; a lone string is refused, not read letter by letter."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes)) or not isinstance(history, Iterable):
+        raise TypeError(f"history must be a list of earlier questions (str), not {type(history).__name__}")
+    history = list(history)
+    for item in history:
+        if not isinstance(item, str):
+            raise TypeError(f"history must hold only str questions, not {type(item).__name__}")
+    return history
+
+
+def _check_path(name: str, value: object, optional: bool = False) -> None:
+    if not (isinstance(value, (str, os.PathLike)) or (optional and value is None)):
+        kind = "a path (str or os.PathLike)" + (" or None" if optional else "")
+        raise TypeError(f"{name} must be {kind}, not {type(value).__name__}")
 
 def default_cache_dir(corpus_dir: str | os.PathLike[str]) -> Path:
     """``embeddings/`` beside the corpus folder."""
@@ -364,6 +410,10 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
 
     With ``read_only`` nothing is embedded or written: the cache must already hold every text
     (``IndexOutOfDate`` otherwise), as a server that must not change its index wants."""
+    _check_path("corpus_dir", corpus_dir)
+    _check_path("cache_dir", cache_dir, optional=True)
+    if not isinstance(model, str) or not model.strip():
+        raise TypeError(f"model must be a model name or path (a non-empty str), not {model!r}")
     corpus = load_corpus(corpus_dir)
     if not corpus.documents:
         reason = "has no readable articles" if corpus.skipped else "is empty (add .txt, .md or .html files)"
