@@ -61,14 +61,47 @@ def test_odd_questions_get_an_answer_or_a_decline(shared_cache, question):
     assert isinstance(json.loads(result.stdout)["found"], bool)
 
 
+HOSTILE = "\x1b\x07\x9b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # ESC, BEL, CSI, bidi
+
+
 def test_escape_sequences_never_reach_the_terminal(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "evil.txt").write_text("Evil\n\nThe ferry \x1b[2J\x1b]0;pwned\x07leaves the harbour at noon\x1b[31m every day.")
-    result = cli("--corpus", str(corpus), "When does the ferry leave \x1b[31m?")
+    text = "The ferry \x1b[2J\x1b]0;pwned\x07leaves the \x9b31mharbour at \u202enoon\u202c every \u2066day\u2069."
+    (corpus / "evil.txt").write_text("Evil\n\n" + text)
+    cache = str(tmp_path / "cache")
+    result = cli("--corpus", str(corpus), "--cache", cache, "When does the ferry leave \x1b[31m\u202e?")
     assert result.returncode == 0, result.stderr
     assert "noon" in result.stdout
-    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert not set(HOSTILE) & set(result.stdout + result.stderr)
+    as_json = cli("--corpus", str(corpus), "--cache", cache, "--json", "When does the ferry leave \x1b[31m\u202e?")
+    assert not set(HOSTILE) & set(as_json.stdout)  # escaped as \\u001b, \\u009b, \\u202e ...
+    data = json.loads(as_json.stdout)
+    quote = data["quotes"][0]["text"]
+    assert quote in text and "\u202enoon" in quote  # the exact text, once decoded
+    assert data["question"] == "When does the ferry leave \x1b[31m\u202e?"
+
+
+def test_a_question_that_is_not_utf8_is_answered_with_a_note(shared_cache):
+    args = [sys.executable, "-m", "askdefector", "--corpus", str(CORPUS), "--cache", shared_cache]
+    result = subprocess.run(
+        [*map(os.fsencode, args), b"how many times was he shot \xff\xfe?"],
+        capture_output=True, env={**os.environ, "NO_COLOR": "1"}, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"five times" in result.stdout
+    assert b"not UTF-8" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_piped_chat_goes_on_after_a_line_that_is_not_utf8(kb):
+    import io
+
+    from askdefector.repl import run_repl
+
+    stdin = io.TextIOWrapper(io.BytesIO(b"who \xff\xfe shot him?\nWhich newspaper interviewed him?\n"), encoding="utf-8")
+    out = io.StringIO()
+    assert run_repl(kb, stdin=stdin, stdout=out) == 0
+    assert out.getvalue().count("[1] ") == 2 and "Sankei Shimbun" in out.getvalue()
 
 
 # -- corpus --------------------------------------------------------------------------------

@@ -45,6 +45,13 @@ def test_declines_what_the_articles_do_not_say(client):
     assert data["found"] is False and len(data["quotes"]) == 2
 
 
+def test_json_escapes_controls_and_bidi_overrides(client):
+    question = "Who shot him?\u202e\x9b"
+    response = client.post("/api/ask", json={"question": question})
+    assert "\u202e" not in response.text and "\x9b" not in response.text and "\\u202e" in response.text
+    assert response.json()["question"] == question
+
+
 def test_search_ranks_passages(client, kb):
     data = client.get("/api/search", params={"q": "Panmunjom", "k": 2}).json()
     assert data["query"] == "Panmunjom" and len(data["hits"]) == 2

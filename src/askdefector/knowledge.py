@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import os
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
 RERANK_DEPTH = 10  # passages re-ranked by their best sentence
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
 NEAREST = 100  # with an approximate index: candidates from each ranking that are scored in full
+# Lone surrogates: how Python hands over bytes that are not UTF-8 (command-line arguments); no
+# tokenizer or UTF-8 output takes them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 class PassageScores(NamedTuple):
     """Every passage's score under each ranking, for one question."""
@@ -350,10 +354,15 @@ def _members(passages: Sequence[Passage], sentence_at: dict[tuple[str, int], int
 
 
 def _fit(question: str) -> tuple[str, str]:
-    """The question cut to what the model reads, and a note when it was cut."""
-    if len(question) <= MAX_QUESTION_CHARS:
-        return question, ""
-    return question[:MAX_QUESTION_CHARS], f"the question was cut to its first {MAX_QUESTION_CHARS} characters"
+    """The question made readable and cut to what the model reads, with a note of what changed."""
+    notes = []
+    if _SURROGATES.search(question):
+        question = _SURROGATES.sub("\ufffd", question)
+        notes.append("bytes of the question that were not UTF-8 text were replaced by \ufffd")
+    if len(question) > MAX_QUESTION_CHARS:
+        question = question[:MAX_QUESTION_CHARS]
+        notes.append(f"the question was cut to its first {MAX_QUESTION_CHARS} characters")
+    return question, "; ".join(notes)
 
 
 def _check_question(question: object) -> None:
@@ -385,7 +394,7 @@ def _check_history(history: object) -> list[str]:
     for item in history:
         if not isinstance(item, str):
             raise TypeError(f"history must hold only str questions, not {type(item).__name__}")
-    return history
+    return [_SURROGATES.sub("\ufffd", h) for h in history]
 
 
 def _check_path(name: str, value: object, optional: bool = False) -> None:

@@ -11,13 +11,24 @@ from typing import TextIO
 from .types import Answer, Quote
 
 DECLINED = "The articles don't answer that. Closest passages (not an answer):"
-# C0/C1 control characters other than newline and tab, and ANSI escape sequences
-_UNSAFE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters that can drive or mislead a terminal: C0 and C1 controls other than newline and tab
+# (ESC, and U+009B, a CSI of its own in many terminals), and the bidi overrides and isolates that
+# reorder what is shown (U+202A-202E, U+2066-2069); also any ANSI sequence ESC starts.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(rf"\x1b\[[0-?]*[ -/]*[@-~]|[{_CONTROLS}]")
+_UNSAFE_IN_JSON = re.compile(rf"[{_CONTROLS}]")
 
 
 def safe(text: str) -> str:
-    """Text with escape sequences and control characters removed, fit for a terminal."""
+    """Text with escape sequences, control characters and bidi overrides removed, fit for a terminal."""
     return _UNSAFE.sub("", text)
+
+
+def safe_json(data: object) -> str:
+    """``data`` as JSON whose text holds no raw control or bidi character: they are escaped as
+    ``\\uXXXX``, so a terminal shows them as text and a JSON reader gets the exact string back."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -67,7 +78,7 @@ def answer_dict(answer: Answer) -> dict[str, object]:
 
 
 def answer_json(answer: Answer) -> str:
-    return json.dumps(answer_dict(answer), ensure_ascii=False)
+    return safe_json(answer_dict(answer))
 
 
 def warn(message: str) -> None:

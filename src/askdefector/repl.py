@@ -5,6 +5,7 @@ Follow-up questions are asked with the earlier questions of the chat as history.
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -92,6 +93,8 @@ def run_repl(kb: KnowledgeBase, k: int = 3, stdin: TextIO | None = None, stdout:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     chat = Chat(kb, k, stdout, colour=use_colour(stdout))
     if not (stdin.isatty() and stdout.isatty()):
+        if isinstance(stdin, io.TextIOWrapper):  # a line that is not UTF-8 is asked, not fatal
+            stdin.reconfigure(errors="replace")
         for line in stdin:
             if not chat.handle(line):
                 break

@@ -22,14 +22,15 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
+from starlette.responses import JSONResponse as _StarletteJSON
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .knowledge import MAX_QUESTION_CHARS, KnowledgeBase
 from .onnx_encoder import OnnxEncoder
-from .render import answer_dict
+from .render import answer_dict, safe_json
 from .types import Hit
 
 T = TypeVar("T")
@@ -45,6 +46,13 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
+
+
+class JSONResponse(_StarletteJSON):
+    """JSON as every face prints it: control and bidi characters escaped (``render.safe_json``)."""
+
+    def render(self, content: object) -> bytes:
+        return safe_json(content).encode("utf-8")
 
 
 class ApiError(Exception):
