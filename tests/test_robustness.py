@@ -24,7 +24,11 @@ from conftest import CORPUS, HashEmbedder
 DOCS = [Document("a.md", "A", "The guard ran. Soldiers fired five times."), Document("b.md", "B", "He lived.")]
 
 
-def cli(*args, timeout=300, **kwargs):
+# Bounds only, never measures: generous enough for a machine with both cores busy.
+SLOW = 900
+
+
+def cli(*args, timeout=SLOW, **kwargs):
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.run(
         [sys.executable, "-m", "askdefector.cli", *args], capture_output=True, text=True, env=env, timeout=timeout, **kwargs
@@ -86,7 +90,7 @@ def test_a_question_that_is_not_utf8_is_answered_with_a_note(shared_cache):
     args = [sys.executable, "-m", "askdefector", "--corpus", str(CORPUS), "--cache", shared_cache]
     result = subprocess.run(
         [*map(os.fsencode, args), b"how many times was he shot \xff\xfe?"],
-        capture_output=True, env={**os.environ, "NO_COLOR": "1"}, timeout=300,
+        capture_output=True, env={**os.environ, "NO_COLOR": "1"}, timeout=SLOW,
     )
     assert result.returncode == 0, result.stderr
     assert b"five times" in result.stdout
@@ -212,6 +216,17 @@ def write_corpus(folder, docs=120, seed=7):
         (folder / f"doc{d:03}.txt").write_text(f"Story {d}\n\n" + " ".join(sentences[:4]) + "\n\n" + " ".join(sentences[4:]))
 
 
+def batch_recorded(cache) -> bool:
+    """Whether a finished batch is listed in a manifest (a shard file alone is not yet kept)."""
+    for manifest in cache.rglob("manifest.json"):
+        try:
+            if json.loads(manifest.read_text())["shards"]:
+                return True
+        except (OSError, ValueError, KeyError):
+            pass  # being replaced right now
+    return False
+
+
 def assert_cache_complete(corpus, cache):
     result = cli("index", "--corpus", str(corpus), "--cache", str(cache))
     assert result.returncode == 0, result.stderr
@@ -225,11 +240,14 @@ def test_signal_during_indexing_keeps_finished_batches(tmp_path, sig):
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     write_corpus(corpus)
     proc = popen("index", "--corpus", str(corpus), "--cache", str(cache))
-    deadline = time.time() + 120
-    while not list(cache.rglob("shard-*.npy")) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)  # wait for the first finished batch
+    deadline = time.time() + SLOW
+    while not batch_recorded(cache) and proc.poll() is None:  # the event: a batch in the manifest
+        if time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"no batch was recorded in {SLOW} s")
+        time.sleep(0.05)
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=SLOW)
     assert proc.returncode in (0, 130), err
     assert "Traceback" not in err
     if proc.returncode == 130:
@@ -246,7 +264,6 @@ def test_random_kills_always_leave_a_valid_cache(tmp_path):
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     write_corpus(corpus)
     rng = random.Random(2017)
-    started = time.time()
     for i in range(20):
         if i == 10:
             write_corpus(corpus, seed=11)  # the articles change half way: re-embedding under fire
@@ -259,7 +276,6 @@ def test_random_kills_always_leave_a_valid_cache(tmp_path):
         probe = cli("--corpus", str(corpus), "--cache", str(cache), "--json", "where is the ferry")
         assert probe.returncode == 0, probe.stderr
         assert "damaged" not in probe.stderr and "ignoring" not in probe.stderr, probe.stderr
-        assert time.time() - started < 900
     assert_cache_complete(corpus, cache)
 
 
@@ -267,7 +283,7 @@ def test_two_index_runs_at_once_end_with_one_valid_cache(tmp_path):
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     write_corpus(corpus)
     procs = [popen("index", "--corpus", str(corpus), "--cache", str(cache)) for _ in range(2)]
-    results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
+    results = [p.communicate(timeout=SLOW) + (p.returncode,) for p in procs]
     assert all(code == 0 for _, _, code in results), results
     embedded = sorted(int(out.split("embedded ")[1].split()[0]) for out, _, _ in results)
     assert embedded[0] == 0 or any("waiting for another askdefector" in err for _, err, _ in results)
@@ -281,7 +297,7 @@ def test_question_during_reindex_gets_a_consistent_answer(tmp_path):
     write_corpus(corpus, seed=99)  # every article changes: the next index re-embeds all
     indexer = popen("index", "--corpus", str(corpus), "--cache", str(cache))
     answer = cli("--corpus", str(corpus), "--cache", str(cache), "--json", "where is the ferry")
-    indexer.communicate(timeout=300)
+    indexer.communicate(timeout=SLOW)
     assert answer.returncode == 0, answer.stderr
     data = json.loads(answer.stdout)
     for quote in data["quotes"]:
