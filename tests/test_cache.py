@@ -144,3 +144,23 @@ def test_cached_vectors_come_back_in_the_order_asked(tmp_path, hash_embedder):
     for order in (texts, texts[::-1], texts[1:3]):
         got = reopened.get([text_hash(t) for t in order])
         np.testing.assert_array_equal(got, hash_embedder.encode(order))
+
+
+def test_opening_says_what_it_does_and_shows_progress_from_the_start(tmp_path, hash_embedder):
+    """Many files: 'reading N files', then 'embedding N new texts' and a bar that starts at 0."""
+    import askdefector
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(120):
+        (corpus / f"{n:03}.txt").write_text(f"Story {n}\n\nThe ferry number {n} leaves at noon. It is late.")
+    messages, bar = [], []
+    askdefector.open(corpus, tmp_path / "cache", embedder=hash_embedder, notify=messages.append,
+                     progress=lambda done, total: bar.append((done, total)))
+    assert messages[0] == "reading 120 files ..." and messages[1].startswith("embedding ")
+    total = bar[0][1]
+    assert bar[0] == (0, total) and bar[-1] == (total, total) and len(bar) > 2
+    assert [done for done, _ in bar] == sorted(done for done, _ in bar)
+    messages.clear()
+    askdefector.open(corpus, tmp_path / "cache", embedder=hash_embedder, notify=messages.append)
+    assert messages == ["reading 120 files ..."]  # nothing to embed the second time

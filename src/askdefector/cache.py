@@ -33,6 +33,7 @@ from .types import Document
 
 FORMAT = 1
 BATCH = 512  # texts embedded and written between two manifest updates
+PROGRESS_STEP = 64  # texts embedded between two updates of the progress bar
 LOCK = ".lock"
 _SHARD_NAME = re.compile(r"shard-[0-9a-f]{16}\.npy")
 
@@ -251,11 +252,18 @@ def embed_with_cache(
         if todo and not can_write:
             cache.warnings.append(f"embedding cache {cache.folder} is not writable: vectors are not saved")
         report = progress if len(todo) > 32 else None
+        if report:
+            if notify:
+                notify(f"embedding {len(todo):,} new texts (once; later runs reuse them) ...")
+            report(0, len(todo))  # the bar shows before the first batch, not after it
         for i in range(0, len(todo), batch):
             chunk = todo[i : i + batch]
-            cache.add([d for d, _ in chunk], embedder.encode([t for _, t in chunk]))
-            if report:
-                report(min(i + batch, len(todo)), len(todo))
+            parts = []
+            for j in range(0, len(chunk), PROGRESS_STEP):
+                parts.append(embedder.encode([t for _, t in chunk[j : j + PROGRESS_STEP]]))
+                if report:
+                    report(i + min(j + PROGRESS_STEP, len(chunk)), len(todo))
+            cache.add([d for d, _ in chunk], np.concatenate(parts))
         cache.compact(digests)
     return cache.get(digests), len(todo)
 

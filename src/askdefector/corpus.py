@@ -9,6 +9,7 @@ the others.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 MAX_TITLE_LINE = 200  # a first line longer than this is prose, not a title
+MANY_FILES = 100  # from this many files on, opening says that it is reading them
 MAX_FILE_BYTES = 20_000_000  # larger files are not articles (logs, dumps) and would stall indexing
 
 
@@ -35,14 +37,18 @@ class Corpus:
     skipped: tuple[tuple[str, str], ...]  # (path, reason)
 
 
-def load_corpus(folder: str | os.PathLike[str]) -> Corpus:
-    """Read every supported file under ``folder`` (recursively, sorted by path)."""
+def load_corpus(folder: str | os.PathLike[str], notify: Callable[[str], None] | None = None) -> Corpus:
+    """Read every supported file under ``folder`` (recursively, sorted by path); ``notify`` hears
+    "reading N files" when there are many."""
     root = Path(folder)
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
-    for path in _article_files(root):
+    files = _article_files(root)
+    if notify and len(files) >= MANY_FILES:
+        notify(f"reading {len(files):,} files ...")
+    for path in files:
         try:
             documents.append(read_document(path, doc_id=path.relative_to(root).as_posix()))
         except SkipFile as exc:

@@ -328,6 +328,8 @@ def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify |
             found = OnnxEncoder.find(folder, embedder.model_id)  # another run may have made it
             if found is not None or not can_write:
                 return found, ""
+            if notify:
+                notify("preparing the model for fast questions (once) ...")
             return onnx_encoder.export(embedder.model, folder, embedder.model_id), ""
     except Exception as exc:  # an optional speed-up: any failure falls back to the original model
         return None, f"questions use the slower original model (ONNX export failed: {exc})".splitlines()[0]
@@ -423,7 +425,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     _check_path("cache_dir", cache_dir, optional=True)
     if not isinstance(model, str) or not model.strip():
         raise TypeError(f"model must be a model name or path (a non-empty str), not {model!r}")
-    corpus = load_corpus(corpus_dir)
+    corpus = load_corpus(corpus_dir, notify)
     if not corpus.documents:
         reason = "has no readable articles" if corpus.skipped else "is empty (add .txt, .md or .html files)"
         raise CorpusError(f"corpus folder {corpus_dir} {reason}")
