@@ -55,7 +55,8 @@ def test_forged_export_metadata_is_refused(kb, tmp_path):
     folder = tmp_path / "onnx"
     shutil.copytree(kb.query_encoder.folder, folder)
     meta = json.loads((folder / "onnx.json").read_text())
-    assert OnnxEncoder.find(folder, kb.embedder.model_id) is not None
-    assert OnnxEncoder.find(folder, "another-model") is None
+    assert OnnxEncoder.find(folder, kb.embedder.model_id)[0] is not None
+    assert OnnxEncoder.find(folder, "another-model") == (None, "")
     (folder / "onnx.json").write_text(json.dumps({**meta, "onnx": "../onnx/model.onnx"}))
-    assert OnnxEncoder.find(folder, kb.embedder.model_id) is None
+    found, damage = OnnxEncoder.find(folder, kb.embedder.model_id)
+    assert found is None and "unsafe" in damage

@@ -34,6 +34,9 @@ from .types import Document
 FORMAT = 1
 BATCH = 512  # texts embedded and written between two manifest updates
 PROGRESS_STEP = 64  # texts embedded between two updates of the progress bar
+# Shards up to this size are checked for NaN and infinity when read (about 1 ms per 4 MB); above
+# it, reading every value would cost more than opening the cache does.
+CHECK_VALUES_UP_TO = 256 * 1024 * 1024
 LOCK = ".lock"
 _SHARD_NAME = re.compile(r"shard-[0-9a-f]{16}\.npy")
 
@@ -110,40 +113,49 @@ class VectorCache:
         """False when a shard vanished (a concurrent compaction): the caller reads again."""
         manifest_path = self.folder / "manifest.json"
         try:
-            raw = manifest_path.read_text("utf-8")
+            raw = manifest_path.read_bytes()
         except FileNotFoundError:
             return True
         except OSError as exc:
-            self.warnings.append(f"cannot read embedding cache {manifest_path}: {exc.strerror or exc}")
+            self._warn(f"cannot read embedding cache {manifest_path}: {exc.strerror or exc}")
             return True
         try:
-            manifest = json.loads(raw)
+            manifest = json.loads(raw)  # bytes that are not UTF-8 are a ValueError here too
             if manifest.get("format") != FORMAT:
                 raise ValueError(f"format {manifest.get('format')!r}, expected {FORMAT}; rebuilding")
             if manifest.get("model") != self.model_id:
                 raise ValueError(f"written for model {manifest.get('model')!r}")
             shards = [(str(s["file"]), [str(h) for h in s["hashes"]]) for s in manifest["shards"]]
+            dim = manifest.get("dim")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            self.warnings.append(f"ignoring damaged embedding cache {manifest_path}: {exc}")
+            self._warn(f"ignoring damaged embedding cache {manifest_path}: {exc}")
             return True
         for name, hashes in shards:
             if not _SHARD_NAME.fullmatch(name):
-                self.warnings.append(f"ignoring cache shard with unsafe name {name!r}")
+                self._warn(f"ignoring cache shard with unsafe name {name!r}")
                 continue
             try:
                 matrix = np.load(self.folder / name, allow_pickle=False, mmap_mode="r")
             except FileNotFoundError:
                 return False
             except (OSError, ValueError, EOFError) as exc:
-                self.warnings.append(f"ignoring damaged cache shard {name}: {exc}")
+                self._warn(f"ignoring damaged cache shard {name}: {exc}")
                 continue
-            if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != len(hashes):
-                self.warnings.append(f"ignoring cache shard {name}: shape {matrix.shape} does not match manifest")
+            dim = dim if dim is not None else (matrix.shape[-1] if matrix.ndim == 2 else None)
+            if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape != (len(hashes), dim):
+                self._warn(f"ignoring cache shard {name}: shape {matrix.shape} does not match manifest")
+                continue
+            if matrix.nbytes <= CHECK_VALUES_UP_TO and not np.isfinite(matrix).all():
+                self._warn(f"ignoring damaged cache shard {name}: it holds values that are not numbers")
                 continue
             self._shards.append((name, hashes))
             for row, h in enumerate(hashes):
                 self._rows[h] = (matrix, row)
         return True
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:  # the same damage is seen again on a reload
+            self.warnings.append(message)
 
     def __contains__(self, digest: str) -> bool:
         return digest in self._rows
@@ -211,9 +223,11 @@ class VectorCache:
             return False
 
     def _write_manifest(self) -> None:
+        widths = {self._rows[hashes[0]][0].shape[-1] for _, hashes in self._shards if hashes}
         manifest = {
             "format": FORMAT,
             "model": self.model_id,
+            "dim": widths.pop() if len(widths) == 1 else None,
             "shards": [{"file": name, "hashes": hashes} for name, hashes in self._shards],
         }
         try:
@@ -223,7 +237,7 @@ class VectorCache:
 
     def _read_only(self, exc: OSError) -> None:
         self.writable = False
-        self.warnings.append(f"embedding cache not saved ({self.folder}): {exc.strerror or exc}")
+        self._warn(f"embedding cache not saved ({self.folder}): {exc.strerror or exc}")
 
 
 def embed_with_cache(
@@ -274,6 +288,7 @@ class SentenceSpans:
     only ever applied to the exact text it was computed on."""
 
     FILE = "sentences.json"
+    FORMAT = 2  # 2: each document's spans carry a check tying them to its text's hash
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -281,9 +296,11 @@ class SentenceSpans:
         self._used: set[str] = set()
         self._changed = False
         try:
-            data = json.loads((self.root / self.FILE).read_text("utf-8"))
-            if data.get("format") == FORMAT and data.get("segmenter") == _segmenter_version():
-                self._spans = {str(k): v for k, v in data["docs"].items()}
+            data = json.loads((self.root / self.FILE).read_bytes())
+            if data.get("format") == self.FORMAT and data.get("segmenter") == _segmenter_version():
+                self._spans = {
+                    str(k): v["spans"] for k, v in data["docs"].items() if v.get("check") == _spans_check(str(k), v["spans"])
+                }
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no file or a damaged one: segment again and rewrite it
 
@@ -293,6 +310,8 @@ class SentenceSpans:
         cached = self._spans.get(digest)
         if cached is not None and _valid_spans(cached, len(doc.text)):
             return [Sentence(doc.id, p, s, e) for p, s, e in cached]
+        if cached is not None:
+            self._changed = True  # damaged spans: segment again and rewrite them
         sentences = document_sentences(doc)
         self._spans[digest] = [[x.paragraph, x.start, x.end] for x in sentences]
         self._changed = True
@@ -302,12 +321,17 @@ class SentenceSpans:
         """Write the spans of the documents seen, if anything changed; never fails the caller."""
         if not self._changed and set(self._spans) == self._used:
             return
-        live = {d: self._spans[d] for d in sorted(self._used)}
-        data = {"format": FORMAT, "segmenter": _segmenter_version(), "docs": live}
+        live = {d: {"spans": self._spans[d], "check": _spans_check(d, self._spans[d])} for d in sorted(self._used)}
+        data = {"format": self.FORMAT, "segmenter": _segmenter_version(), "docs": live}
         with write_lock(self.root, notify) as can_write:
             if can_write:
                 with contextlib.suppress(OSError):
                     atomic_write_bytes(self.root / self.FILE, json.dumps(data).encode())
+
+
+def _spans_check(digest: str, spans: object) -> str:
+    """A short hash of a text's hash and its spans: spans moved to another text don't match it."""
+    return hashlib.sha256(f"{digest}:{json.dumps(spans)}".encode()).hexdigest()[:16]
 
 
 def _valid_spans(spans: object, length: int) -> bool:

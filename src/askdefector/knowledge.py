@@ -320,17 +320,19 @@ def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify |
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return None, ""
     folder = cache.folder / "onnx"
-    found = OnnxEncoder.find(folder, embedder.model_id)
+    found, damage = OnnxEncoder.find(folder, embedder.model_id)
+    slower = f"questions use the slower original model (its ONNX export is damaged: {damage})" if damage else ""
     if found is not None or not cache.writable:
-        return found, ""
+        return found, slower
     try:
         with write_lock(cache.folder, notify) as can_write:
-            found = OnnxEncoder.find(folder, embedder.model_id)  # another run may have made it
+            found, damage = OnnxEncoder.find(folder, embedder.model_id)  # another run may have made it
             if found is not None or not can_write:
-                return found, ""
+                return found, slower
             if notify:
                 notify("preparing the model for fast questions (once) ...")
-            return onnx_encoder.export(embedder.model, folder, embedder.model_id), ""
+            note = f"the ONNX export was damaged ({damage}) and has been made again" if damage else ""
+            return onnx_encoder.export(embedder.model, folder, embedder.model_id), note
     except Exception as exc:  # an optional speed-up: any failure falls back to the original model
         return None, f"questions use the slower original model (ONNX export failed: {exc})".splitlines()[0]
 

@@ -8,6 +8,7 @@ are then embedded with onnxruntime and tokenizers only. Any other model keeps th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -21,7 +22,7 @@ import numpy as np
 # the Python path, the OS) under ~/.cache/Microsoft/DeveloperTools; it reads this before import.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-FORMAT = 1
+FORMAT = 2  # 2: onnx.json records each file's size, time and SHA-256
 META = "onnx.json"
 PROBES = (
     "How many times was he shot?",
@@ -45,18 +46,25 @@ class OnnxEncoder:
         self.threads = 0  # threads within one encode; 0: onnxruntime's choice (one per core)
 
     @classmethod
-    def find(cls, folder: Path, model_id: str) -> OnnxEncoder | None:
-        """The encoder exported into ``folder`` for ``model_id``, if one is there and valid."""
+    def find(cls, folder: Path, model_id: str) -> tuple[OnnxEncoder | None, str]:
+        """The encoder exported into ``folder`` for ``model_id`` if one is there and intact, and
+        what is wrong with it if one is there but damaged (else "")."""
         try:
-            meta = json.loads((folder / META).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
+            meta = json.loads((folder / META).read_bytes())
+        except FileNotFoundError:
+            return None, ""
+        except (OSError, ValueError) as exc:
+            return None, f"{META} is unreadable ({exc})"
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("model") != model_id:
+            return None, ""  # another format or model: not ours to judge, export again
         name = str(meta.get("onnx", ""))
-        plain = name == Path(name).name and not name.startswith(".")  # never a path out of the folder
-        files_ok = plain and (folder / name).is_file() and (folder / "tokenizer.json").is_file()
-        if meta.get("format") != FORMAT or meta.get("model") != model_id or not files_ok:
-            return None
-        return cls(folder, model_id, meta)
+        if name != Path(name).name or name.startswith("."):  # never a path out of the folder
+            return None, f"{META} names an unsafe file {name!r}"
+        for file in (name, "tokenizer.json"):
+            problem = _check_file(folder / file, (meta.get("files") or {}).get(file))
+            if problem:
+                return None, f"{file} {problem}"
+        return cls(folder, model_id, meta), ""
 
     def _load(self) -> None:
         import onnxruntime
@@ -142,7 +150,8 @@ def export(st_model, folder: Path, model_id: str) -> OnnxEncoder | None:
                 dynamo=False,
             )
         hf_tokenizer.backend_tokenizer.save(str(tmp_path / "tokenizer.json"))
-        meta = {"format": FORMAT, "model": model_id, "onnx": "model.onnx", "max_length": max_length}
+        files = {name: _file_record(tmp_path / name) for name in ("model.onnx", "tokenizer.json")}
+        meta = {"format": FORMAT, "model": model_id, "onnx": "model.onnx", "max_length": max_length, "files": files}
         (tmp_path / META).write_text(json.dumps(meta))
         candidate = OnnxEncoder(tmp_path, model_id)
         reference = st_model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
@@ -152,3 +161,32 @@ def export(st_model, folder: Path, model_id: str) -> OnnxEncoder | None:
         for name in ("model.onnx", "tokenizer.json", META):
             os.replace(tmp_path / name, folder / name)
     return OnnxEncoder(folder, model_id)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_record(path: Path) -> dict[str, object]:
+    stat = path.stat()
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _sha256(path)}
+
+
+def _check_file(path: Path, record: object) -> str:
+    """What is wrong with an exported file against its record, or "". The hash is computed only
+    when the size matches but the time does not (a copy, or a change of the same size)."""
+    if not isinstance(record, dict):
+        return "has no record in " + META
+    try:
+        stat = path.stat()
+    except OSError:
+        return "is missing"
+    if stat.st_size != record.get("bytes"):
+        return f"has {stat.st_size} bytes, not {record.get('bytes')}"
+    if stat.st_mtime_ns != record.get("mtime_ns") and _sha256(path) != record.get("sha256"):
+        return "does not match its recorded SHA-256"
+    return ""
