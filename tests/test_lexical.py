@@ -57,3 +57,25 @@ def test_texts_without_an_indexable_word_score_zero_and_save(tmp_path):
     loaded, _ = lexical_index(tmp_path, texts, texts)
     for index in (built, loaded):
         assert index.scores("the harbour").tolist() == [0.0, 0.0]
+
+
+def test_numpy_scores_and_words_agree_with_bm25s(kb):
+    """The question path scores without bm25s: same words and same scores as bm25s's own, on
+    the shipped articles' passages and on the words of every gold question."""
+    import bm25s
+    import Stemmer
+
+    from gold import ANSWERABLE, UNANSWERABLE
+
+    texts = [p.text for p in kb.passages]
+    index = LexicalIndex(texts)
+    reference = bm25s.BM25(k1=0.9, b=0.4)
+    stemmer = Stemmer.Stemmer("english")
+    reference.index(bm25s.tokenize(texts, stopwords="en_plus", stemmer=stemmer, show_progress=False), show_progress=False)
+    questions = [q for q, _ in ANSWERABLE] + UNANSWERABLE + ["Oh Oh Oh shot shot", "Panmunjom's 30,000 défecteurs"]
+    expected = bm25s.tokenize(questions + texts, stopwords="en_plus", stemmer=stemmer, return_ids=False, show_progress=False)
+    assert index.terms_of(questions + texts) == expected
+    for question in questions:
+        words = [t for t in index.terms(question) if t in reference.vocab_dict]
+        theirs = reference.get_scores(words) if words else np.zeros(len(texts))
+        np.testing.assert_allclose(index.scores(question), theirs, rtol=1e-5, atol=1e-6)

@@ -206,7 +206,7 @@ class KnowledgeBase:
             self.lexical.terms(text), self.lexical.pairs_of([question])[0], answering.answer_pattern(question)
         )
         top = top_k(fused, RERANK_DEPTH)
-        own = self._evidence(query, sentence_cosine, [int(s) for s in np.unique(self._members[top])])
+        own = self._evidence(query, sentence_cosine, sorted(set(self._members[top].ravel().tolist())))
         ranked = fused.copy()
         for p in top:  # never lowered, so the re-ranked passages stay above all others
             ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[int(s)] for s in self._members[p]))

@@ -1,108 +1,112 @@
-"""Stage 4a: the lexical ranking, BM25 over stemmed words (bm25s + PyStemmer).
+"""Stage 4a-ii: the lexical ranking, BM25 over stemmed words: built with bm25s, scored with NumPy.
 
 Dense vectors blur names and numbers; BM25 rewards exactly the rare words people ask about
 ("Panmunjom", "30,000"). k1 and b are the Anserini defaults, which suit short passages better than
 the textbook 1.2-1.5 / 0.75 (measured on SQuAD, see benchmarks/squad.py); the stopword list is
-NLTK's English one, so question words ("what", "did", "he") don't count as matches.
+bm25s's English one (NLTK's plus a few), so question words ("what", "did", "he") don't count.
+
+bm25s computes every (word, text) score once, at build time, into a sparse column per word; a
+query only sums the columns of its words. That sum needs three plain arrays, not bm25s or scipy,
+so a question reads the saved arrays (memory-mapped) and never imports either.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from .analyzer import Analyzer
+
 K1 = 0.9
 B = 0.4
 STOPWORDS = "en_plus"
-_WORD = re.compile(r"\w+(?:'\w+)?")  # "don't" stays one word
+FORMAT = 2  # 2: the stopword list is saved with the index
+_ARRAYS = ("data", "indices", "indptr")  # bm25s's CSC matrix, one column per word
 
 
-@functools.cache
-def _stopwords() -> frozenset[str]:
+def _bm25s_stopwords() -> list[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return frozenset(STOPWORDS_EN_PLUS)
-
-
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+    return sorted(STOPWORDS_EN_PLUS)
 
 
 class LexicalIndex:
     """BM25 scores of a query against every text given at build time."""
 
-    def __init__(self, texts: Sequence[str] = (), retriever=None, size: int | None = None) -> None:
+    def __init__(self, texts: Sequence[str] = ()) -> None:
         import bm25s
 
-        self._bm25s = bm25s
-        self._stem = _stemmer()
-        if size is not None:  # from ``load``
-            self._retriever, self.size = retriever, int(size)
-            return
+        self.analyzer = Analyzer(_bm25s_stopwords())
         self.size = len(texts)
-        tokens = bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=self._stem, show_progress=False)
+        tokens = bm25s.tokenize(
+            list(texts), stopwords=STOPWORDS, stemmer=self.analyzer.stemmer, show_progress=False
+        )
+        self._retriever = None
+        self._vocab: dict[str, int] = {}
+        self._arrays: dict[str, np.ndarray] = {}
         # With no word to index (texts of stopwords alone) bm25s can't build: every score is 0.
-        self._retriever = bm25s.BM25(k1=K1, b=B) if tokens.vocab else None
-        if self._retriever is not None:
+        if tokens.vocab:
+            self._retriever = bm25s.BM25(k1=K1, b=B)
             self._retriever.index(tokens, show_progress=False)
+            self._vocab = {w: i for w, i in self._retriever.vocab_dict.items() if w}
+            self._arrays = {name: self._retriever.scores[name] for name in _ARRAYS}
 
     def save(self, folder: Path) -> None:
-        """Write the index as bm25s does: .npy arrays (no pickle) and JSON."""
+        """Write the index as bm25s does (.npy arrays without pickle, and JSON), plus our settings."""
         if self._retriever is not None:
             self._retriever.save(str(folder))
-        (folder / "size.json").write_text(json.dumps({"size": self.size, "empty": self._retriever is None}))
+        meta = {"format": FORMAT, "size": self.size, "empty": self._retriever is None, "stopwords": sorted(self.analyzer.stopwords)}
+        (folder / "size.json").write_text(json.dumps(meta))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        """Read a saved index, memory-mapped; raises OSError or ValueError when it is unusable."""
-        import bm25s
-
-        saved = json.loads((folder / "size.json").read_text())
-        if saved.get("empty"):
-            return cls(size=int(saved["size"]))
-        retriever = bm25s.BM25.load(str(folder), mmap=True, allow_pickle=False)
-        return cls(retriever=retriever, size=int(saved["size"]))
+        """Read a saved index, memory-mapped, without bm25s; raises OSError, ValueError, KeyError
+        or TypeError when it is unusable."""
+        meta = json.loads((folder / "size.json").read_bytes())
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"lexical index format {meta.get('format')!r}, expected {FORMAT}")
+        index = cls.__new__(cls)
+        index.analyzer = Analyzer(meta["stopwords"])
+        index.size = int(meta["size"])
+        index._retriever, index._vocab, index._arrays = None, {}, {}
+        if meta["empty"]:
+            return index
+        vocab = json.loads((folder / "vocab.index.json").read_bytes())
+        arrays = {name: np.load(folder / f"{name}.csc.index.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+        words = len(arrays["indptr"]) - 1
+        if not isinstance(vocab, dict):
+            raise ValueError("lexical vocabulary is not a JSON object")
+        vocab.pop("", None)  # bm25s's placeholder for an empty text, never a query word, has no column
+        if any(type(i) is not int or not 0 <= i < words for i in vocab.values()):
+            raise ValueError("lexical vocabulary does not match its arrays")
+        if arrays["indptr"][-1] != len(arrays["data"]) or len(arrays["data"]) != len(arrays["indices"]):
+            raise ValueError("lexical arrays do not match each other")
+        index._vocab, index._arrays = vocab, arrays
+        return index
 
     def terms(self, query: str) -> list[str]:
         """The query's stemmed content words, as the index sees them."""
-        return self.terms_of([query])[0]
+        return self.analyzer.terms_of([query])[0]
 
     def terms_of(self, texts: Sequence[str]) -> list[list[str]]:
-        """Stemmed content words of each text, in one pass (a word repeated is listed again)."""
-        return self._bm25s.tokenize(
-            list(texts), stopwords=STOPWORDS, stemmer=self._stem, return_ids=False, show_progress=False
-        )
+        return self.analyzer.terms_of(texts)
 
     def distinct_terms_of(self, texts: Sequence[str]) -> list[list[str]]:
-        """Each text's distinct stemmed content words, in order of first use."""
-        return [list(dict.fromkeys(terms)) for terms in self.terms_of(texts)]
+        return self.analyzer.distinct_terms_of(texts)
 
     def pairs_of(self, texts: Sequence[str]) -> list[set[tuple[str, str]]]:
-        """Each text's adjacent word pairs, stemmed, leaving out pairs of two stopwords: a phrase
-        of the question found whole in a sentence ("don't shoot", "Super Bowl") says more than its
-        words found apart."""
-        stop = _stopwords()
-        result = []
-        for text in texts:
-            words = _WORD.findall(text.lower().replace("\u2019", "'"))
-            stems = self._stem.stemWords(words)
-            result.append(
-                {(a, b) for a, b, wa, wb in zip(stems, stems[1:], words, words[1:]) if not (wa in stop and wb in stop)}
-            )
-        return result
+        return self.analyzer.pairs_of(texts)
 
     def scores(self, query: str) -> np.ndarray:
-        """One BM25 score per indexed text (zeros when no query word is in the index)."""
-        if self._retriever is None:
+        """One BM25 score per indexed text (zeros when no query word is in the index): the sum of
+        the columns of the query's words, a word asked twice counted twice, as bm25s does."""
+        ids = [self._vocab[t] for t in self.terms(query) if t in self._vocab]
+        if not ids:
             return np.zeros(self.size, dtype=np.float32)
-        terms = [t for t in self.terms(query) if t in self._retriever.vocab_dict]
-        if not terms or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+        data, indices, indptr = (self._arrays[name] for name in _ARRAYS)
+        rows = np.concatenate([np.arange(indptr[i], indptr[i + 1]) for i in ids])
+        summed = np.bincount(indices[rows], weights=data[rows], minlength=self.size)
+        return summed[: self.size].astype(np.float32)

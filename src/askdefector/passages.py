@@ -7,12 +7,10 @@ document text, so ``doc.text[start:end]`` is always the exact passage or sentenc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
-
-from syntok import segmenter
-from syntok.tokenizer import Tokenizer
 
 from .types import Document, Passage
 
@@ -20,7 +18,16 @@ WINDOW = 3  # sentences per passage
 STRIDE = 2  # sentences between passage starts: consecutive passages share one sentence
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-_TOKENIZER = Tokenizer(replace_not_contraction=False)
+
+
+@functools.cache
+def _syntok():
+    """syntok's segmenter and a tokenizer, imported when a text is first split: opening an index
+    whose spans are cached does not need them."""
+    from syntok import segmenter
+    from syntok.tokenizer import Tokenizer
+
+    return segmenter, Tokenizer(replace_not_contraction=False)
 
 
 class Sentence(NamedTuple):
@@ -52,7 +59,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     chunk = text[start:end]
     spans = []
-    for sentence in segmenter.split(_TOKENIZER.tokenize(chunk)):
+    segmenter, tokenizer = _syntok()
+    for sentence in segmenter.split(tokenizer.tokenize(chunk)):
         if not sentence:
             continue
         first, last = sentence[0], sentence[-1]
