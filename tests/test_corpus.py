@@ -129,3 +129,58 @@ def test_permission_denied_is_skipped_even_as_root(tmp_path, monkeypatch):
     corpus = load_corpus(tmp_path)
     assert [d.id for d in corpus.documents] == ["open.txt"]
     assert corpus.skipped == ((str(tmp_path / "secret.txt"), "Permission denied"),)
+
+
+def test_an_unchanged_folder_is_not_read_again(tmp_path, hash_embedder, monkeypatch):
+    """Opening reads only new or changed files; the rest come from the cache's corpus.json."""
+    import os
+
+    import askdefector
+    from askdefector import corpus as corpus_module
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n in range(5):
+        (folder / f"{n}.txt").write_text(f"Story {n}\n\nThe ferry number {n} leaves at noon.")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe not text")
+    reads = []
+    real = corpus_module.read_document
+    monkeypatch.setattr(corpus_module, "read_document", lambda path, doc_id=None: reads.append(path.name) or real(path, doc_id))
+    cache = tmp_path / "cache"
+
+    first = askdefector.open(folder, cache, embedder=hash_embedder)
+    assert len(reads) == 6 and [os.path.basename(p) for p, _ in first.report.skipped] == ["bad.txt"]
+    reads.clear()
+    second = askdefector.open(folder, cache, embedder=hash_embedder)
+    assert reads == [] and second.report.skipped == () and second.report.skipped_before == 1
+    assert [d.text for d in second.documents.values()] == [d.text for d in first.documents.values()]
+    assert second.documents["3.txt"].source == str(folder / "3.txt")
+
+    (folder / "3.txt").write_text("Story 3\n\nThe ferry number 3 now leaves at dawn.")
+    os.utime(folder / "3.txt", ns=(1, 1))  # even an edit that keeps the size is seen by its time
+    (folder / "bad.txt").write_text("Fixed\n\nThe ferry is mended.")
+    third = askdefector.open(folder, cache, embedder=hash_embedder)
+    assert sorted(reads) == ["3.txt", "bad.txt"]
+    assert "dawn" in third.documents["3.txt"].text and "bad.txt" in third.documents
+
+    (cache / "corpus.json").write_bytes(b"\x00 damaged")
+    reads.clear()
+    fourth = askdefector.open(folder, cache, embedder=hash_embedder)
+    assert len(reads) == 6 and "dawn" in fourth.documents["3.txt"].text
+
+
+def test_a_bad_file_is_reported_when_found_not_on_every_question(tmp_path, capsys):
+    from askdefector.cli import main
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Ferry news\n\nThe ferry leaves the harbour at noon every day.")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    args = ["--corpus", str(folder), "--cache", str(tmp_path / "cache")]
+    assert main([*args, "When does the ferry leave?"]) == 0
+    assert "skipped" in capsys.readouterr().err
+    assert main([*args, "When does the ferry leave?"]) == 0
+    again = capsys.readouterr()
+    assert "noon" in again.out and again.err == ""
+    assert main([*args, "index"]) == 0
+    assert "1 file skipped" in capsys.readouterr().out

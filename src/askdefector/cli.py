@@ -168,9 +168,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_index(args: argparse.Namespace) -> int:
     report = _open(args).report
+    skipped = len(report.skipped) + report.skipped_before
     print(
         f"{report.documents} documents, {report.passages} passages, {report.sentences} sentences; "
-        f"embedded {report.embedded} new texts; cache: {report.cache_dir}"
+        + (f"{skipped} file{'s' if skipped != 1 else ''} skipped; " if skipped else "")
+        + f"embedded {report.embedded} new texts; cache: {report.cache_dir}"
     )
     return 0
 

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .types import Document
+
+if TYPE_CHECKING:
+    from .corpus_cache import CorpusRecords
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 MAX_TITLE_LINE = 200  # a first line longer than this is prose, not a title
-MANY_FILES = 100  # from this many files on, opening says that it is reading them
+MANY_FILES = 100  # from this many files to read on, opening says that it is reading them
+READER_VERSION = "1"  # change when reading a file gives other Documents: remembered ones are read again
 MAX_FILE_BYTES = 20_000_000  # larger files are not articles (logs, dumps) and would stall indexing
 
 
@@ -34,26 +39,55 @@ class SkipFile(Exception):
 @dataclass(frozen=True)
 class Corpus:
     documents: tuple[Document, ...]
-    skipped: tuple[tuple[str, str], ...]  # (path, reason)
+    skipped: tuple[tuple[str, str], ...]  # (path, reason) of files found bad in this read
+    skipped_before: int = 0  # unchanged files already found bad (and reported) before
 
 
-def load_corpus(folder: str | os.PathLike[str], notify: Callable[[str], None] | None = None) -> Corpus:
-    """Read every supported file under ``folder`` (recursively, sorted by path); ``notify`` hears
-    "reading N files" when there are many."""
+def load_corpus(
+    folder: str | os.PathLike[str],
+    notify: Callable[[str], None] | None = None,
+    records: CorpusRecords | None = None,
+) -> Corpus:
+    """Read every supported file under ``folder`` (recursively, sorted by path). With ``records``
+    a file whose size and time are unchanged is not read again but taken from them; ``notify``
+    hears "reading N files" when there are many to read."""
     root = Path(folder)
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
-    documents: list[Document] = []
+    # by path in the folder, in path order: a Document, or why the file was skipped
+    found: dict[str, Document | str] = {}
+    to_read = []
+    for path in _article_files(root):
+        key = path.relative_to(root).as_posix()
+        stat = _stat(path)
+        known = records.known(key, stat) if records is not None and stat is not None else None
+        if isinstance(known, Document):
+            found[key] = replace(known, source=str(path))
+        elif known is not None:
+            found[key] = known
+        else:
+            found[key] = ""  # keeps its place in the order; read below
+            to_read.append((key, path, stat))
+    if notify and len(to_read) >= MANY_FILES:
+        notify(f"reading {len(to_read):,} files ...")
     skipped: list[tuple[str, str]] = []
-    files = _article_files(root)
-    if notify and len(files) >= MANY_FILES:
-        notify(f"reading {len(files):,} files ...")
-    for path in files:
+    for key, path, stat in to_read:
         try:
-            documents.append(read_document(path, doc_id=path.relative_to(root).as_posix()))
+            found[key] = read_document(path, doc_id=key)
         except SkipFile as exc:
+            found[key] = str(exc)
             skipped.append((str(path), str(exc)))
-    return Corpus(tuple(documents), tuple(skipped))
+        if records is not None and stat is not None:
+            records.record(key, stat, found[key])
+    documents = tuple(d for d in found.values() if isinstance(d, Document))
+    return Corpus(documents, tuple(skipped), len(found) - len(documents) - len(skipped))  # type: ignore[arg-type]
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None  # reading it will say why
 
 
 def _article_files(root: Path) -> list[Path]:

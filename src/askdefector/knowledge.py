@@ -16,6 +16,7 @@ import numpy as np
 from . import answer as answering
 from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, text_hash, write_lock
 from .corpus import CorpusError, load_corpus
+from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
 from . import onnx_encoder, vector_index
 from .lexical import LexicalIndex
@@ -56,8 +57,9 @@ class IndexReport:
     sentences: int
     embedded: int  # texts sent to the model in this run
     cache_dir: str
-    skipped: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # files found bad in this run, with why
     warnings: tuple[str, ...] = ()
+    skipped_before: int = 0  # unchanged files found bad (and reported) in an earlier run
 
 class KnowledgeBase:
     """Articles ready to be searched and quoted. Build with ``open`` or ``from_documents``."""
@@ -71,6 +73,7 @@ class KnowledgeBase:
         skipped: Sequence[tuple[str, str]] = (),
         notify: Notify | None = None,
         read_only: bool = False,
+        skipped_before: int = 0,
     ) -> None:
         ids = [d.id for d in documents]
         if len(set(ids)) != len(ids):
@@ -122,6 +125,7 @@ class KnowledgeBase:
             embedded=embedded,
             cache_dir=str(cache.folder) if cache is not None else "",
             skipped=tuple(skipped),
+            skipped_before=skipped_before,
             warnings=warnings,
         )
 
@@ -427,16 +431,23 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     _check_path("cache_dir", cache_dir, optional=True)
     if not isinstance(model, str) or not model.strip():
         raise TypeError(f"model must be a model name or path (a non-empty str), not {model!r}")
-    corpus = load_corpus(corpus_dir, notify)
+    embedder = embedder or SentenceTransformerEmbedder(model)  # an unknown model fails before any write
+    cache_dir = cache_dir if cache_dir is not None else default_cache_dir(corpus_dir)
+    records = CorpusRecords(cache_dir)
+    corpus = load_corpus(corpus_dir, notify, records)
+    if not read_only:
+        records.save(notify)
     if not corpus.documents:
-        reason = "has no readable articles" if corpus.skipped else "is empty (add .txt, .md or .html files)"
+        bad = corpus.skipped or corpus.skipped_before
+        reason = "has no readable articles" if bad else "is empty (add .txt, .md or .html files)"
         raise CorpusError(f"corpus folder {corpus_dir} {reason}")
     return KnowledgeBase(
         corpus.documents,
-        embedder or SentenceTransformerEmbedder(model),
-        cache_dir if cache_dir is not None else default_cache_dir(corpus_dir),
+        embedder,
+        cache_dir,
         progress,
         skipped=corpus.skipped,
+        skipped_before=corpus.skipped_before,
         notify=notify,
         read_only=read_only,
     )

@@ -1,0 +1,94 @@
+"""The articles a corpus folder held when it was last read, kept beside the vectors.
+
+Extracting an article from a saved web page takes tens of milliseconds; a folder of thousands
+took minutes per question. ``corpus.json`` remembers each file's size and modification time with
+the Document read from it (or why it was skipped), so opening an unchanged folder only lists and
+stats its files, and a bad file is reported when it is found, not on every question.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+from . import corpus as corpus_module
+from .cache import Notify, atomic_write_bytes, write_lock
+from .types import Document
+
+FILE = "corpus.json"
+FORMAT = 1
+
+
+def _reader_version() -> str:
+    """What made the Documents: our reader's version and trafilatura's (pages read by another
+    version of either are read again)."""
+    return f"{corpus_module.READER_VERSION}/{_trafilatura_version()}"
+
+
+def _trafilatura_version() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("trafilatura")
+    if spec is None or not spec.origin:
+        return "none"
+    found = sorted(Path(spec.origin).parent.parent.glob("trafilatura-*.dist-info"))
+    return found[0].name[len("trafilatura-") : -len(".dist-info")] if len(found) == 1 else "unknown"
+
+
+class CorpusRecords:
+    """What each file of a corpus folder gave when last read, keyed by its path in the folder."""
+
+    def __init__(self, root: str | os.PathLike[str] | None) -> None:
+        self.path = Path(root) / FILE if root is not None else None
+        self._old: dict[str, dict] = {}
+        self._new: dict[str, dict] = {}
+        if self.path is None:
+            return
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data.get("format") == FORMAT and data.get("reader") == _reader_version():
+                self._old = {str(k): v for k, v in data["files"].items() if isinstance(v, dict)}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # none yet, or damaged: read every file again
+
+    def known(self, key: str, stat: os.stat_result) -> Document | str | None:
+        """The Document (or the skip reason) recorded for an unchanged file, else None."""
+        entry = self._old.get(key)
+        if entry is None or entry.get("size") != stat.st_size or entry.get("mtime_ns") != stat.st_mtime_ns:
+            return None
+        try:
+            result = entry["skip"] if entry.get("skip") is not None else _document(entry["doc"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._new[key] = entry
+        return result
+
+    def record(self, key: str, stat: os.stat_result, result: Document | str) -> None:
+        entry: dict[str, object] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        if isinstance(result, Document):
+            entry["doc"] = {
+                "id": result.id, "title": result.title, "text": result.text, "outlet": result.outlet,
+                "authors": list(result.authors), "date": result.date,
+            }
+        else:
+            entry["skip"] = result
+        self._new[key] = entry
+
+    def save(self, notify: Notify | None = None) -> None:
+        """Write what was seen, if it differs from what was read; never fails the caller."""
+        if self.path is None or self._new == self._old:
+            return
+        data = {"format": FORMAT, "reader": _reader_version(), "files": self._new}
+        with write_lock(self.path.parent, notify) as can_write:
+            if can_write:
+                with contextlib.suppress(OSError):
+                    atomic_write_bytes(self.path, json.dumps(data, ensure_ascii=False).encode())
+
+
+def _document(entry: dict) -> Document:
+    fields = {k: entry[k] for k in ("id", "title", "text", "outlet", "date")}
+    if not all(isinstance(v, str) for v in fields.values()) or not isinstance(entry["authors"], list):
+        raise ValueError("damaged record")
+    return Document(**fields, authors=tuple(str(a) for a in entry["authors"]))
