@@ -294,12 +294,39 @@ def test_question_during_reindex_gets_a_consistent_answer(tmp_path):
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     write_corpus(corpus)
     assert cli("index", "--corpus", str(corpus), "--cache", str(cache)).returncode == 0
+    old = {p.name: p.read_text() for p in corpus.iterdir()}
     write_corpus(corpus, seed=99)  # every article changes: the next index re-embeds all
     indexer = popen("index", "--corpus", str(corpus), "--cache", str(cache))
     answer = cli("--corpus", str(corpus), "--cache", str(cache), "--json", "where is the ferry")
     indexer.communicate(timeout=SLOW)
     assert answer.returncode == 0, answer.stderr
     data = json.loads(answer.stdout)
-    for quote in data["quotes"]:
-        text = (corpus / quote["doc_id"]).read_text().split("\n\n", 1)[1]
+    version = old if "re-indexing" in answer.stderr else {p.name: p.read_text() for p in corpus.iterdir()}
+    for quote in data["quotes"]:  # all from the old articles or all from the new ones
+        text = version[quote["doc_id"]].split("\n\n", 1)[1]
         assert text[quote["start"] : quote["end"]] == quote["text"]
+
+
+def test_question_while_another_process_writes_is_answered_from_the_last_index(tmp_path):
+    """Readers never wait on writers: with the cache's lock held by a writer (here, this test,
+    which never lets go while the question runs), a changed corpus is answered at once from the
+    last complete index, with a note; waiting would end in the timeout."""
+    import fcntl
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    write_corpus(corpus, docs=20)
+    assert cli("index", "--corpus", str(corpus), "--cache", str(cache)).returncode == 0
+    old = {p.name: p.read_text() for p in corpus.iterdir()}
+    write_corpus(corpus, docs=20, seed=99)
+    fd = os.open(next(cache.glob("*/.lock")), os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        answer = cli("--corpus", str(corpus), "--cache", str(cache), "--json", "where is the ferry")
+    finally:
+        os.close(fd)
+    assert answer.returncode == 0, answer.stderr
+    assert "re-indexing" in answer.stderr and "last complete index" in answer.stderr
+    for quote in json.loads(answer.stdout)["quotes"]:
+        text = old[quote["doc_id"]].split("\n\n", 1)[1]
+        assert text[quote["start"] : quote["end"]] == quote["text"]
+    assert "embedded 0 " not in cli("index", "--corpus", str(corpus), "--cache", str(cache)).stdout

@@ -67,8 +67,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def write_lock(folder: Path, notify: Notify | None = None) -> Iterator[bool]:
-    """Hold ``folder``'s lock file while writing; yields False when the folder can't be written."""
+def write_lock(folder: Path, notify: Notify | None = None, wait: bool = True) -> Iterator[bool]:
+    """Hold ``folder``'s lock file while writing; yields False when the folder can't be written,
+    or, with ``wait`` False, when another process holds the lock."""
     import fcntl
 
     try:
@@ -81,12 +82,32 @@ def write_lock(folder: Path, notify: Notify | None = None) -> Iterator[bool]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                yield False
+                return
             if notify:
                 notify(f"waiting for another askdefector to finish writing {folder} ...")
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield True
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _busy(folder: Path) -> bool:
+    """Whether another process holds ``folder``'s write lock right now."""
+    import fcntl
+
+    try:
+        fd = os.open(folder / LOCK, os.O_RDONLY)
+    except OSError:
+        return False  # no lock file: nobody has written here yet
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 class VectorCache:
@@ -240,6 +261,10 @@ class VectorCache:
         self._warn(f"embedding cache not saved ({self.folder}): {exc.strerror or exc}")
 
 
+class IndexBusy(Exception):
+    """Texts need embedding, but another process is writing this cache (and we were told not to wait)."""
+
+
 def embed_with_cache(
     texts: Sequence[str],
     embedder: Embedder,
@@ -248,14 +273,19 @@ def embed_with_cache(
     batch: int = BATCH,
     notify: Notify | None = None,
     digests: Sequence[str] | None = None,
+    wait: bool = True,
 ) -> tuple[np.ndarray, int]:
     """Vectors for ``texts``, embedding only those the cache lacks; returns (matrix, newly embedded).
 
-    ``digests`` are the texts' ``text_hash`` values when the caller has them already."""
+    ``digests`` are the texts' ``text_hash`` values when the caller has them already. With ``wait``
+    False, raises ``IndexBusy`` instead of waiting when texts are missing and another process
+    holds the cache's lock."""
     digests = list(digests) if digests is not None else [text_hash(t) for t in texts]
     wanted = set(digests)
     if wanted.issubset(cache._rows) and len(cache) == len(wanted) and len(cache._shards) <= 1:
         return cache.get(digests), 0  # the common case: nothing to write, no lock needed
+    if not wait and _busy(cache.folder):
+        raise IndexBusy(f"another askdefector is writing {cache.folder}")
     with write_lock(cache.folder, notify) as can_write:
         if can_write:
             cache.reload()  # another run may have finished the work while we waited
@@ -323,7 +353,7 @@ class SentenceSpans:
             return
         live = {d: {"spans": self._spans[d], "check": _spans_check(d, self._spans[d])} for d in sorted(self._used)}
         data = {"format": self.FORMAT, "segmenter": _segmenter_version(), "docs": live}
-        with write_lock(self.root, notify) as can_write:
+        with write_lock(self.root, notify, wait=False) as can_write:  # busy: the writer saves its own
             if can_write:
                 with contextlib.suppress(OSError):
                     atomic_write_bytes(self.root / self.FILE, json.dumps(data).encode())
@@ -399,7 +429,7 @@ def lexical_index(
     terms = index.distinct_terms_of(sentences)
     if not save:
         return index, terms
-    with write_lock(Path(root), notify) as can_write:
+    with write_lock(Path(root), notify, wait=False) as can_write:  # busy: the writer saves its own
         if can_write:
             with contextlib.suppress(OSError):
                 tmp = Path(tempfile.mkdtemp(dir=root, prefix=".lexical-", suffix=".tmp"))

@@ -112,7 +112,7 @@ def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _open(args: argparse.Namespace, read_only: bool = False):
+def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: bool = False):
     import askdefector
     from .embeddings import DEFAULT_MODEL, terminal_progress
 
@@ -124,6 +124,7 @@ def _open(args: argparse.Namespace, read_only: bool = False):
         progress=terminal_progress(),
         notify=lambda message: print(f"askdefector: {message}", file=sys.stderr, flush=True),
         read_only=read_only,
+        wait_for_writers=wait_for_writers,
     )
     for path, reason in kb.report.skipped:
         warn(f"skipped {path}: {reason}")
@@ -167,7 +168,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    report = _open(args).report
+    report = _open(args, wait_for_writers=True).report
     skipped = len(report.skipped) + report.skipped_before
     print(
         f"{report.documents} documents, {report.passages} passages, {report.sentences} sentences; "

@@ -76,12 +76,22 @@ class CorpusRecords:
             entry["skip"] = result
         self._new[key] = entry
 
+    def previous(self) -> list[Document]:
+        """The articles of the last complete index, as recorded then (for answering while
+        another process builds a newer one)."""
+        docs = []
+        for entry in self._old.values():
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                if entry.get("skip") is None:
+                    docs.append(_document(entry["doc"]))
+        return docs
+
     def save(self, notify: Notify | None = None) -> None:
         """Write what was seen, if it differs from what was read; never fails the caller."""
         if self.path is None or self._new == self._old:
             return
         data = {"format": FORMAT, "reader": _reader_version(), "files": self._new}
-        with write_lock(self.path.parent, notify) as can_write:
+        with write_lock(self.path.parent, notify, wait=False) as can_write:  # busy: the writer saves its own
             if can_write:
                 with contextlib.suppress(OSError):
                     atomic_write_bytes(self.path, json.dumps(data, ensure_ascii=False).encode())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -14,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import answer as answering
-from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, text_hash, write_lock
+from .cache import IndexBusy, Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, text_hash, write_lock
 from .corpus import CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
@@ -74,6 +75,8 @@ class KnowledgeBase:
         notify: Notify | None = None,
         read_only: bool = False,
         skipped_before: int = 0,
+        wait_for_writers: bool = True,
+        note: str = "",
     ) -> None:
         ids = [d.id for d in documents]
         if len(set(ids)) != len(ids):
@@ -96,15 +99,17 @@ class KnowledgeBase:
         if cache is not None and read_only:
             vectors, embedded, warnings = _cached_only(cache, digests), 0, tuple(cache.warnings)
         elif cache is not None:
-            vectors, embedded = embed_with_cache(texts, embedder, cache, progress, notify=notify, digests=digests)
+            vectors, embedded = embed_with_cache(
+                texts, embedder, cache, progress, notify=notify, digests=digests, wait=wait_for_writers
+            )
             warnings = tuple(cache.warnings)
         else:
             vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
         self.query_encoder: Embedder = embedder
         if cache is not None:
-            fast, note = _fast_query_encoder(embedder, cache, notify)
+            fast, encoder_note = _fast_query_encoder(embedder, cache, notify)
             self.query_encoder = fast or embedder
-            warnings += (note,) if note else ()
+            warnings += (encoder_note,) if encoder_note else ()
         self.passage_vectors = vectors[: len(self.passages)]
         self.sentence_vectors = vectors[len(self.passages) :]
         self.nearest = vector_index.nearest_index(self.passage_vectors, _ann_path(cache, digests[: len(titled)]))
@@ -126,7 +131,7 @@ class KnowledgeBase:
             cache_dir=str(cache.folder) if cache is not None else "",
             skipped=tuple(skipped),
             skipped_before=skipped_before,
-            warnings=warnings,
+            warnings=warnings + ((note,) if note else ()),
         )
 
     @classmethod
@@ -422,11 +427,15 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     progress: ProgressFn | None = None,
     notify: Notify | None = None,
     read_only: bool = False,
+    wait_for_writers: bool = True,
 ) -> KnowledgeBase:
     """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings.
 
     With ``read_only`` nothing is embedded or written: the cache must already hold every text
-    (``IndexOutOfDate`` otherwise), as a server that must not change its index wants."""
+    (``IndexOutOfDate`` otherwise), as a server that must not change its index wants. With
+    ``wait_for_writers`` False, a corpus that changed while another process is re-indexing it is
+    answered from the last complete index (a note in ``report.warnings`` says so) instead of
+    waiting for that process to finish."""
     _check_path("corpus_dir", corpus_dir)
     _check_path("cache_dir", cache_dir, optional=True)
     if not isinstance(model, str) or not model.strip():
@@ -435,19 +444,35 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(corpus_dir)
     records = CorpusRecords(cache_dir)
     corpus = load_corpus(corpus_dir, notify, records)
-    if not read_only:
-        records.save(notify)
     if not corpus.documents:
         bad = corpus.skipped or corpus.skipped_before
         reason = "has no readable articles" if bad else "is empty (add .txt, .md or .html files)"
         raise CorpusError(f"corpus folder {corpus_dir} {reason}")
-    return KnowledgeBase(
-        corpus.documents,
-        embedder,
-        cache_dir,
-        progress,
-        skipped=corpus.skipped,
-        skipped_before=corpus.skipped_before,
-        notify=notify,
-        read_only=read_only,
-    )
+    build = functools.partial(KnowledgeBase, embedder=embedder, cache_dir=cache_dir, progress=progress, notify=notify)
+    try:
+        kb = build(
+            corpus.documents,
+            skipped=corpus.skipped,
+            skipped_before=corpus.skipped_before,
+            read_only=read_only,
+            wait_for_writers=wait_for_writers,
+        )
+    except IndexBusy:
+        kb = _last_complete(build, records, corpus_dir) or build(corpus.documents, skipped=corpus.skipped)
+        return kb  # the writer records the new corpus when its index is complete
+    if not read_only:
+        records.save(notify)  # only now: corpus.json always describes a complete index
+    return kb
+
+
+def _last_complete(build: Callable[..., KnowledgeBase], records: CorpusRecords, corpus_dir: object) -> KnowledgeBase | None:
+    """The articles of the last complete index, read-only, while another process builds the next
+    one; None when there is none (or its vectors are already gone)."""
+    previous = records.previous()
+    if not previous:
+        return None
+    note = f"another askdefector is re-indexing {corpus_dir}: this answer comes from its last complete index"
+    try:
+        return build(previous, read_only=True, note=note)
+    except IndexOutOfDate:
+        return None
