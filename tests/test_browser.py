@@ -42,7 +42,7 @@ def server(tmp_path_factory, kb, kb_cache):
     root = tmp_path_factory.mktemp("served")
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
-    (corpus / "planted.md").write_text(PLANTED, "utf-8")
+    (corpus / "planted.txt").write_text(PLANTED, "utf-8")  # .txt: markup stays in the text as typed
     shutil.copytree(kb_cache, root / "cache")  # the shipped articles' vectors: only the planted one is new
     process = subprocess.Popen(
         [sys.executable, "-m", "askdefector.cli", "serve", "--corpus", str(corpus), "--cache", str(root / "cache"),

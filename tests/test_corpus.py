@@ -69,9 +69,44 @@ def test_unreadable_files_are_skipped_with_a_reason(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
     (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
     corpus = load_corpus(tmp_path)
-    assert [d.id for d in corpus.documents] == ["good.txt"]
+    assert [d.id for d in corpus.documents] == ["good.txt", "latin1.txt"]
     reasons = {Path(p).name: r for p, r in corpus.skipped}
-    assert reasons == {"binary.txt": "binary file", "empty.txt": "no article text", "latin1.txt": "not UTF-8 text"}
+    assert reasons == {"binary.txt": "binary file", "empty.txt": "no article text"}
+
+
+def test_encodings_by_byte_order_mark_or_detection(tmp_path):
+    text = "Café news\n\nThe café on the harbour reopens on Tuesday, the owner said."
+    (tmp_path / "utf16.txt").write_bytes(text.encode("utf-16"))  # with its BOM
+    (tmp_path / "bom8.txt").write_bytes(text.encode("utf-8-sig"))
+    (tmp_path / "cp1252.txt").write_bytes(text.replace("news", "nouvelles").encode("cp1252"))
+    corpus = load_corpus(tmp_path)
+    docs = {d.id: d for d in corpus.documents}
+    assert docs["utf16.txt"].text == docs["bom8.txt"].text == "The café on the harbour reopens on Tuesday, the owner said."
+    assert "café" in docs["cp1252.txt"].text and corpus.skipped == ()
+    assert [Path(p).name for p, note in corpus.notes if "not UTF-8" in note] == ["cp1252.txt"]
+
+
+def test_markdown_is_read_as_the_text_a_reader_sees(tmp_path):
+    (tmp_path / "seals.md").write_text(
+        "# Seal pups counted\n\nThe **seal pup count** rose, says the "
+        "[Zoological Society of London](https://www.zsl.org/).\n\n## Why\n\n- Fewer _storms_ this `winter`.\n"
+    )
+    doc = load_corpus(tmp_path).documents[0]
+    assert doc.title == "Seal pups counted"
+    assert doc.text == "The seal pup count rose, says the Zoological Society of London.\n\nWhy\n\nFewer storms this winter."
+
+
+def test_symlinked_folders_are_followed_once(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "far.txt").write_text("Far\n\nAn article kept in another folder.")
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "near.txt").write_text("Near\n\nAn article in the corpus.")
+    os.symlink(outside, corpus_dir / "linked")
+    os.symlink(corpus_dir, corpus_dir / "loop")  # back up the tree: walked once, not forever
+    ids = [d.id for d in load_corpus(corpus_dir).documents]
+    assert ids == ["linked/far.txt", "near.txt"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
@@ -102,6 +137,43 @@ def test_html_page_gives_body_and_metadata(tmp_path):
     assert doc.title == "Guard flees"
     assert doc.authors == ("Lois Lane",) and doc.outlet == "Daily Planet" and doc.date == "2019-05-06"
     assert "five bullets" in doc.text and "newsletter" not in doc.text and "Sign in" not in doc.text
+
+
+def test_page_furniture_is_removed_and_the_headline_found(tmp_path):
+    page = tmp_path / "page.html"
+    body = " ".join(["The council voted on Monday to rebuild the old harbour bridge, officials said."] * 3)
+    page.write_text(
+        f"""<html><head><title>escenic</title>
+        <meta property="og:title" content="Council votes to rebuild the bridge">
+        <meta property="og:site_name" content="Harbour Times"></head><body><article>
+        <h1>Council votes to rebuild the bridge</h1>
+        <p>Politics</p><p>WASHINGTON —</p><p>{body}</p>
+        <p>MORE: Harbour festival returns next week</p>
+        <p>If you're on the Harbour Times app, click here to watch live.</p>
+        <p>{body.replace("Monday", "Tuesday")}</p>
+        <p>We use cookies to improve your experience on our site.</p>
+        <p>This article originally appeared on Harbour Weekly.</p>
+        <p>© Harbour Times 2024. All rights reserved.</p>
+        <p>Editors’ Recommendations:</p><p>- Ferry fares to rise in spring</p></article></body></html>"""
+    )
+    notes = []
+    doc = read_document(page, "page.html", notes=notes)
+    assert doc.title == "Council votes to rebuild the bridge"
+    assert doc.text.startswith("WASHINGTON — The council voted on Monday")
+    for furniture in ("Politics", "MORE:", "click here", "cookies", "originally appeared", "©", "Council votes", "fares"):
+        assert furniture not in doc.text
+    assert "Tuesday" in doc.text and notes == []
+
+
+def test_a_page_with_almost_no_article_is_kept_with_a_note(tmp_path):
+    page = tmp_path / "caption.html"
+    page.write_text("<html><head><title>Photo of the day</title></head><body><article>"
+                    "<p>A photo caption: the harbour at dawn, seen from the old bridge on Sunday.</p>"
+                    "</article></body></html>")
+    notes = []
+    doc = read_document(page, "caption.html", notes=notes)
+    assert "harbour at dawn" in doc.text
+    assert notes and "characters of article text" in notes[0]
 
 
 def test_file_deleted_while_indexing_is_skipped(tmp_path, monkeypatch):
@@ -145,7 +217,9 @@ def test_an_unchanged_folder_is_not_read_again(tmp_path, hash_embedder, monkeypa
     (folder / "bad.txt").write_bytes(b"\xff\xfe not text")
     reads = []
     real = corpus_module.read_document
-    monkeypatch.setattr(corpus_module, "read_document", lambda path, doc_id=None: reads.append(path.name) or real(path, doc_id))
+    monkeypatch.setattr(
+        corpus_module, "read_document", lambda path, doc_id=None, notes=None: reads.append(path.name) or real(path, doc_id, notes)
+    )
     cache = tmp_path / "cache"
 
     first = askdefector.open(folder, cache, embedder=hash_embedder)

@@ -24,7 +24,7 @@ HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 MAX_TITLE_LINE = 200  # a first line longer than this is prose, not a title
 MANY_FILES = 100  # from this many files to read on, opening says that it is reading them
-READER_VERSION = "1"  # change when reading a file gives other Documents: remembered ones are read again
+READER_VERSION = "2"  # change when reading a file gives other Documents: remembered ones are read again
 MAX_FILE_BYTES = 20_000_000  # larger files are not articles (logs, dumps) and would stall indexing
 
 
@@ -41,6 +41,7 @@ class Corpus:
     documents: tuple[Document, ...]
     skipped: tuple[tuple[str, str], ...]  # (path, reason) of files found bad in this read
     skipped_before: int = 0  # unchanged files already found bad (and reported) before
+    notes: tuple[tuple[str, str], ...] = ()  # (path, note) of files read with a doubt, e.g. a tiny article
 
 
 def load_corpus(
@@ -71,16 +72,20 @@ def load_corpus(
     if notify and len(to_read) >= MANY_FILES:
         notify(f"reading {len(to_read):,} files ...")
     skipped: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
     for key, path, stat in to_read:
+        said: list[str] = []
         try:
-            found[key] = read_document(path, doc_id=key)
+            found[key] = read_document(path, doc_id=key, notes=said)
+            notes.extend((str(path), note) for note in said)
         except SkipFile as exc:
             found[key] = str(exc)
             skipped.append((str(path), str(exc)))
         if records is not None and stat is not None:
             records.record(key, stat, found[key])
     documents = tuple(d for d in found.values() if isinstance(d, Document))
-    return Corpus(documents, tuple(skipped), len(found) - len(documents) - len(skipped))  # type: ignore[arg-type]
+    skipped_before = len(found) - len(documents) - len(skipped)
+    return Corpus(documents, tuple(skipped), skipped_before, tuple(notes))  # type: ignore[arg-type]
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -91,9 +96,20 @@ def _stat(path: Path) -> os.stat_result | None:
 
 
 def _article_files(root: Path) -> list[Path]:
+    """Supported files under ``root``, symlinked folders included: each real folder is walked
+    once, so a link back up the tree can't loop."""
     found: list[Path] = []
-    # os.walk without followlinks can't loop through symlinked folders.
-    for dirpath, dirnames, filenames in os.walk(root):
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        try:
+            stat = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        if (stat.st_dev, stat.st_ino) in seen:
+            dirnames[:] = []  # reached again through a link: already walked
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             if name.lower().endswith(SUFFIXES) and not name.startswith("."):
@@ -101,29 +117,58 @@ def _article_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def read_document(path: Path, doc_id: str | None = None) -> Document:
-    """Read one article file; raise SkipFile with a one-line reason if it can't be used."""
+def read_document(path: Path, doc_id: str | None = None, notes: list[str] | None = None) -> Document:
+    """Read one article file; raise SkipFile with a one-line reason if it can't be used.
+    Doubts about what was read (a guessed encoding, a tiny article) are added to ``notes``."""
+    notes = notes if notes is not None else []
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise SkipFile(f"larger than {MAX_FILE_BYTES // 1_000_000} MB")
         data = path.read_bytes()
     except OSError as exc:
         raise SkipFile(exc.strerror or str(exc)) from None
-    if b"\x00" in data[:8192]:
-        raise SkipFile("binary file")
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SkipFile("not UTF-8 text") from None
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     doc_id = doc_id or path.name
     if path.suffix.lower() in HTML_SUFFIXES:
-        doc = _from_html(raw, doc_id, path)
+        doc = _from_html(data, doc_id, path, notes)  # the page's own charset declaration counts
     else:
+        raw = _decode(data, notes).replace("\r\n", "\n").replace("\r", "\n")
         doc = _from_text(raw, doc_id, path)
     if not doc.text.strip():
         raise SkipFile("no article text")
     return doc
+
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _decode(data: bytes, notes: list[str]) -> str:
+    """Text by its byte-order mark, else UTF-8, else the encoding charset-normalizer finds
+    (with a note saying so); binary data is refused."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                raise SkipFile(f"not {encoding.upper()} text despite its byte-order mark") from None
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise SkipFile("not UTF-8 text, and no other encoding fits")
+    notes.append(f"not UTF-8: read as {best.encoding}")
+    return str(best)
 
 
 def parse_header(raw: str) -> tuple[dict[str, str], str]:
@@ -143,6 +188,10 @@ def parse_header(raw: str) -> tuple[dict[str, str], str]:
 
 def _from_text(raw: str, doc_id: str, path: Path) -> Document:
     fields, body = parse_header(raw)
+    if path.suffix.lower() == ".md":
+        from .extract import markdown_text
+
+        body = markdown_text(body)  # quotes are of the text a reader sees, not of its markup
     body = body.strip()
     title = fields.get("title", "")
     if not title:
@@ -163,25 +212,24 @@ def _from_text(raw: str, doc_id: str, path: Path) -> Document:
     )
 
 
-def _from_html(raw: str, doc_id: str, path: Path) -> Document:
+def _from_html(data: bytes, doc_id: str, path: Path, notes: list[str]) -> Document:
     try:
-        import trafilatura  # only needed for HTML, and slow to import
+        from .extract import html_article  # trafilatura: only needed for HTML, and slow to import
     except ImportError as exc:
         raise SkipFile(f"HTML support is not installed ({exc})".splitlines()[0]) from None
-    extracted = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False)
-    if extracted is None or not (extracted.text or "").strip():
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SkipFile("binary file")
+    extracted = html_article(data)
+    if extracted is None:
         raise SkipFile("no article found in the HTML page")
-    title = (extracted.title or "").strip() or path.stem
-    lines = [line.strip() for line in extracted.text.splitlines() if line.strip()]
-    if lines and lines[0] == title:
-        lines = lines[1:]  # trafilatura repeats the headline as the first line
+    notes.extend(extracted.warnings)
     return Document(
         id=doc_id,
-        title=title,
-        text="\n\n".join(lines),
-        outlet=(extracted.sitename or "").strip(),
-        authors=_split_authors(extracted.author or ""),
-        date=(extracted.date or "").strip(),
+        title=extracted.title or path.stem,
+        text=extracted.text,
+        outlet=extracted.outlet,
+        authors=_split_authors(extracted.authors),
+        date=extracted.date,
         source=str(path),
     )
 

@@ -76,7 +76,7 @@ class KnowledgeBase:
         read_only: bool = False,
         skipped_before: int = 0,
         wait_for_writers: bool = True,
-        note: str = "",
+        notes: Sequence[str] = (),
     ) -> None:
         ids = [d.id for d in documents]
         if len(set(ids)) != len(ids):
@@ -131,7 +131,7 @@ class KnowledgeBase:
             cache_dir=str(cache.folder) if cache is not None else "",
             skipped=tuple(skipped),
             skipped_before=skipped_before,
-            warnings=warnings + ((note,) if note else ()),
+            warnings=tuple(notes) + warnings,
         )
 
     @classmethod
@@ -454,6 +454,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
             corpus.documents,
             skipped=corpus.skipped,
             skipped_before=corpus.skipped_before,
+            notes=[f"{path}: {note}" for path, note in corpus.notes],
             read_only=read_only,
             wait_for_writers=wait_for_writers,
         )
@@ -473,6 +474,6 @@ def _last_complete(build: Callable[..., KnowledgeBase], records: CorpusRecords, 
         return None
     note = f"another askdefector is re-indexing {corpus_dir}: this answer comes from its last complete index"
     try:
-        return build(previous, read_only=True, note=note)
+        return build(previous, read_only=True, notes=[note])
     except IndexOutOfDate:
         return None
