@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -104,6 +105,8 @@ def build_indexes(data: Path, sizes: list[int], largest: int) -> dict:
             exact = ExactIndex(vectors[:n])
             np.save(truth, np.stack([exact.search(q, 10)[0] for q in questions]))
         lexical = data / f"lexical-{n}"
+        if lexical.exists() and not _loads(lexical):
+            shutil.rmtree(lexical)  # saved by an older LexicalIndex: build it again
         if not lexical.exists():
             if texts is None:
                 texts = json.loads((data / f"texts-{largest}.json").read_text())
@@ -113,6 +116,16 @@ def build_indexes(data: Path, sizes: list[int], largest: int) -> dict:
             lexical.mkdir()
             index.save(lexical)
     return seconds
+
+
+def _loads(folder: Path) -> bool:
+    from askdefector.lexical import LexicalIndex
+
+    try:
+        LexicalIndex.load(folder)
+        return True
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def child(data: Path, largest: int, n: int, method: str) -> dict:
