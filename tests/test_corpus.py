@@ -258,3 +258,25 @@ def test_a_bad_file_is_reported_when_found_not_on_every_question(tmp_path, capsy
     assert "noon" in again.out and again.err == ""
     assert main([*args, "index"]) == 0
     assert "1 file skipped" in capsys.readouterr().out
+
+
+def test_a_new_reader_reads_every_file_again(tmp_path, hash_embedder, monkeypatch):
+    """Articles extracted by other reader code are never served from corpus.json."""
+    import askdefector
+    from askdefector import corpus as corpus_module
+    from askdefector import corpus_cache
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A\n\nThe ferry leaves at noon.")
+    askdefector.open(folder, tmp_path / "cache", embedder=hash_embedder)
+    reads = []
+    real = corpus_module.read_document
+    monkeypatch.setattr(
+        corpus_module, "read_document", lambda path, doc_id=None, notes=None: reads.append(path.name) or real(path, doc_id, notes)
+    )
+    askdefector.open(folder, tmp_path / "cache", embedder=hash_embedder)
+    assert reads == []
+    monkeypatch.setattr(corpus_cache, "_reader_version", lambda: "another reader")
+    askdefector.open(folder, tmp_path / "cache", embedder=hash_embedder)
+    assert reads == ["a.txt"]

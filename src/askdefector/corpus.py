@@ -24,7 +24,6 @@ HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 MAX_TITLE_LINE = 200  # a first line longer than this is prose, not a title
 MANY_FILES = 100  # from this many files to read on, opening says that it is reading them
-READER_VERSION = "2"  # change when reading a file gives other Documents: remembered ones are read again
 MAX_FILE_BYTES = 20_000_000  # larger files are not articles (logs, dumps) and would stall indexing
 
 

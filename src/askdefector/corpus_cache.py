@@ -9,11 +9,12 @@ stats its files, and a bad file is reported when it is found, not on every quest
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import os
 from pathlib import Path
 
-from . import corpus as corpus_module
 from .cache import Notify, atomic_write_bytes, write_lock
 from .types import Document
 
@@ -21,10 +22,15 @@ FILE = "corpus.json"
 FORMAT = 1
 
 
+@functools.cache
 def _reader_version() -> str:
-    """What made the Documents: our reader's version and trafilatura's (pages read by another
-    version of either are read again)."""
-    return f"{corpus_module.READER_VERSION}/{_trafilatura_version()}"
+    """What made the Documents: the source of our reader (corpus.py, extract.py) and trafilatura's
+    version. Files read by any other version of either are read again, so a change to the reader
+    can't leave articles extracted the old way in the cache."""
+    digest = hashlib.sha256()
+    for module in ("corpus.py", "extract.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return f"{digest.hexdigest()[:16]}/{_trafilatura_version()}"
 
 
 def _trafilatura_version() -> str:
