@@ -180,7 +180,7 @@ def test_file_deleted_while_indexing_is_skipped(tmp_path, monkeypatch):
     import askdefector.corpus as corpus_module
 
     (tmp_path / "kept.txt").write_text("Kept\n\nStill here.")
-    listed = corpus_module._article_files(tmp_path) + [tmp_path / "deleted.txt"]  # listed, then gone
+    listed = corpus_module._article_files(tmp_path) + [("deleted.txt", tmp_path / "deleted.txt")]  # listed, then gone
     monkeypatch.setattr(corpus_module, "_article_files", lambda root: listed)
     corpus = load_corpus(tmp_path)
     assert [d.id for d in corpus.documents] == ["kept.txt"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,13 +57,10 @@ def load_corpus(
     # by path in the folder, in path order: a Document, or why the file was skipped
     found: dict[str, Document | str] = {}
     to_read = []
-    for path in _article_files(root):
-        key = path.relative_to(root).as_posix()
+    for key, path in _article_files(root):
         stat = _stat(path)
-        known = records.known(key, stat) if records is not None and stat is not None else None
-        if isinstance(known, Document):
-            found[key] = replace(known, source=str(path))
-        elif known is not None:
+        known = records.known(key, stat, str(path)) if records is not None and stat is not None else None
+        if known is not None:
             found[key] = known
         else:
             found[key] = ""  # keeps its place in the order; read below
@@ -94,10 +91,11 @@ def _stat(path: Path) -> os.stat_result | None:
         return None  # reading it will say why
 
 
-def _article_files(root: Path) -> list[Path]:
-    """Supported files under ``root``, symlinked folders included: each real folder is walked
-    once, so a link back up the tree can't loop."""
-    found: list[Path] = []
+def _article_files(root: Path) -> list[tuple[str, Path]]:
+    """(path in the folder, path) of the supported files under ``root``, sorted; symlinked
+    folders included: each real folder is walked once, so a link back up the tree can't loop."""
+    found: list[tuple[str, Path]] = []
+    prefix = len(str(root).rstrip(os.sep)) + 1
     seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         try:
@@ -110,10 +108,11 @@ def _article_files(root: Path) -> list[Path]:
             continue
         seen.add((stat.st_dev, stat.st_ino))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        folder = dirpath[prefix:].replace(os.sep, "/")
         for name in filenames:
             if name.lower().endswith(SUFFIXES) and not name.startswith("."):
-                found.append(Path(dirpath) / name)
-    return sorted(found)
+                found.append((f"{folder}/{name}" if folder else name, Path(dirpath, name)))
+    return sorted(found, key=lambda item: item[0])
 
 
 def read_document(path: Path, doc_id: str | None = None, notes: list[str] | None = None) -> Document:

@@ -59,13 +59,14 @@ class CorpusRecords:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # none yet, or damaged: read every file again
 
-    def known(self, key: str, stat: os.stat_result) -> Document | str | None:
-        """The Document (or the skip reason) recorded for an unchanged file, else None."""
+    def known(self, key: str, stat: os.stat_result, source: str = "") -> Document | str | None:
+        """The Document (or the skip reason) recorded for an unchanged file, else None;
+        ``source`` is where it is read from now."""
         entry = self._old.get(key)
         if entry is None or entry.get("size") != stat.st_size or entry.get("mtime_ns") != stat.st_mtime_ns:
             return None
         try:
-            result = entry["skip"] if entry.get("skip") is not None else _document(entry["doc"])
+            result = entry["skip"] if entry.get("skip") is not None else _document(entry["doc"], source)
         except (KeyError, TypeError, ValueError):
             return None
         self._new[key] = entry
@@ -103,8 +104,8 @@ class CorpusRecords:
                     atomic_write_bytes(self.path, json.dumps(data, ensure_ascii=False).encode())
 
 
-def _document(entry: dict) -> Document:
+def _document(entry: dict, source: str = "") -> Document:
     fields = {k: entry[k] for k in ("id", "title", "text", "outlet", "date")}
     if not all(isinstance(v, str) for v in fields.values()) or not isinstance(entry["authors"], list):
         raise ValueError("damaged record")
-    return Document(**fields, authors=tuple(str(a) for a in entry["authors"]))
+    return Document(**fields, authors=tuple(str(a) for a in entry["authors"]), source=source)

@@ -120,9 +120,9 @@ class KnowledgeBase:
             terms = self.lexical.distinct_terms_of(self._sentence_texts)
         self.sentence_terms: list[list[str]] = terms  # distinct per sentence
         self._idf = answering.inverse_document_frequency(self.sentence_terms)
-        self._sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(self.sentences)}
+        self._sentence_at = {(doc, start): i for i, (doc, _, start, _) in enumerate(self.sentences)}
         self._members = _members(self.passages, self._sentence_at)
-        self._places = [(s.doc_id, s.paragraph) for s in self.sentences]  # one quote per place
+        self._places = [(doc, paragraph) for doc, paragraph, _, _ in self.sentences]  # one quote per place
         self.report = IndexReport(
             documents=len(self.documents),
             passages=len(self.passages),
