@@ -340,8 +340,6 @@ class SentenceSpans:
         cached = self._spans.get(digest)
         if cached is not None and _valid_spans(cached, len(doc.text)):
             return [Sentence(doc.id, p, s, e) for p, s, e in cached]
-        if cached is not None:
-            self._changed = True  # damaged spans: segment again and rewrite them
         sentences = document_sentences(doc)
         self._spans[digest] = [[x.paragraph, x.start, x.end] for x in sentences]
         self._changed = True
@@ -380,23 +378,27 @@ def _valid_spans(spans: object, length: int) -> bool:
 
 
 @functools.cache
-def _segmenter_version() -> str:
-    """syntok's version, read from its installed metadata folder: importlib.metadata costs a
-    one-question run about 12 ms."""
+def installed_version(package: str) -> str:
+    """An installed package's version, read from its ``.dist-info`` folder beside it without
+    importing it (importlib.metadata costs a one-question run about 12 ms); "" when not found."""
     import importlib.util
 
-    spec = importlib.util.find_spec("syntok")
+    spec = importlib.util.find_spec(package)
     if spec is not None and spec.origin:
         site = Path(spec.origin).parent.parent
-        versions = sorted(p.name[len("syntok-") : -len(".dist-info")] for p in site.glob("syntok-*.dist-info"))
-        if len(versions) == 1:
-            return f"syntok-{versions[0]}"
+        found = sorted(p.name[len(package) + 1 : -len(".dist-info")] for p in site.glob(f"{package}-*.dist-info"))
+        if len(found) == 1:
+            return found[0]
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return f"syntok-{version('syntok')}"
+        return version(package)
     except PackageNotFoundError:
-        return "syntok"
+        return ""
+
+
+def _segmenter_version() -> str:
+    return f"syntok-{installed_version('syntok')}"
 
 
 def lexical_index(

@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from .cache import Notify, atomic_write_bytes, write_lock
+from .cache import Notify, atomic_write_bytes, installed_version, write_lock
 from .types import Document
 
 FILE = "corpus.json"
@@ -30,17 +30,7 @@ def _reader_version() -> str:
     digest = hashlib.sha256()
     for module in ("corpus.py", "extract.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
-    return f"{digest.hexdigest()[:16]}/{_trafilatura_version()}"
-
-
-def _trafilatura_version() -> str:
-    import importlib.util
-
-    spec = importlib.util.find_spec("trafilatura")
-    if spec is None or not spec.origin:
-        return "none"
-    found = sorted(Path(spec.origin).parent.parent.glob("trafilatura-*.dist-info"))
-    return found[0].name[len("trafilatura-") : -len(".dist-info")] if len(found) == 1 else "unknown"
+    return f"{digest.hexdigest()[:16]}/{installed_version('trafilatura')}"
 
 
 class CorpusRecords:

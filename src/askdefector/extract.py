@@ -166,10 +166,7 @@ def markdown_text(body: str) -> str:
 
 
 def _inline_text(token) -> str:
+    """What an inline token shows as text: none for images and emphasis or link marks."""
     if token.type in ("text", "code_inline"):
         return token.content
-    if token.type in ("softbreak", "hardbreak"):
-        return " " if token.type == "softbreak" else "\n"
-    if token.type == "image":
-        return ""
-    return ""  # em/strong/link open and close marks
+    return {"softbreak": " ", "hardbreak": "\n"}.get(token.type, "")

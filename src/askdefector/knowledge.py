@@ -449,18 +449,16 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
         reason = "has no readable articles" if bad else "is empty (add .txt, .md or .html files)"
         raise CorpusError(f"corpus folder {corpus_dir} {reason}")
     build = functools.partial(KnowledgeBase, embedder=embedder, cache_dir=cache_dir, progress=progress, notify=notify)
+    found = {
+        "skipped": corpus.skipped,
+        "skipped_before": corpus.skipped_before,
+        "notes": [f"{path}: {note}" for path, note in corpus.notes],
+    }
     try:
-        kb = build(
-            corpus.documents,
-            skipped=corpus.skipped,
-            skipped_before=corpus.skipped_before,
-            notes=[f"{path}: {note}" for path, note in corpus.notes],
-            read_only=read_only,
-            wait_for_writers=wait_for_writers,
-        )
+        kb = build(corpus.documents, read_only=read_only, wait_for_writers=wait_for_writers, **found)
     except IndexBusy:
-        kb = _last_complete(build, records, corpus_dir) or build(corpus.documents, skipped=corpus.skipped)
-        return kb  # the writer records the new corpus when its index is complete
+        # the writer records the new corpus when its index is complete
+        return _last_complete(build, records, corpus_dir) or build(corpus.documents, **found)
     if not read_only:
         records.save(notify)  # only now: corpus.json always describes a complete index
     return kb
