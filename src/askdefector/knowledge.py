@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import os
@@ -19,7 +20,7 @@ from .cache import IndexBusy, Notify, SentenceSpans, VectorCache, embed_with_cac
 from .corpus import CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
-from . import onnx_encoder, vector_index
+from . import check, onnx_encoder, vector_index
 from .lexical import LexicalIndex
 from .onnx_encoder import OnnxEncoder
 from .passages import document_sentences, make_passages
@@ -123,6 +124,12 @@ class KnowledgeBase:
         self._sentence_at = {(doc, start): i for i, (doc, _, start, _) in enumerate(self.sentences)}
         self._members = _members(self.passages, self._sentence_at)
         self._places = [(doc, paragraph) for doc, paragraph, _, _ in self.sentences]  # one quote per place
+        self._doc_sentences: dict[str, tuple[int, int]] | None = None  # each article's first and last + 1 sentence
+        self._doc_terms: dict[str, frozenset[str]] = {}
+        # The learned answer check (stage 6) orders and declines when set, e.g. to ``check.shipped()``.
+        # Off by default: trained on SQuAD 2.0 it declines most reader-worded questions about news
+        # articles that the articles do answer (README, "The answer check").
+        self.checker: check.Checker | None = None
         self.report = IndexReport(
             documents=len(self.documents),
             passages=len(self.passages),
@@ -261,6 +268,34 @@ class KnowledgeBase:
         question, note = _fit(question)
         if not self.passages:
             return Answer(question, False, note=note)
+        scores, top, ranked = self._candidates(question, history)
+        if self.checker is None or not ranked:
+            chosen = answering.select(ranked, self._places, limit=k)
+            confidence = float(scores.sentence.max())  # how close the closest sentence of all comes
+            found = confidence >= answering.DECLINE_BELOW
+        else:
+            probability = self.checker.probability(self._check_features(question, scores, top, ranked))
+            judged = [dataclasses.replace(c, score=float(p)) for c, p in zip(ranked, probability)]
+            judged.sort(key=lambda c: (-c.score, c.sentence))
+            chosen = answering.select(judged, self._places, limit=k)
+            confidence = judged[0].score
+            found = confidence >= self.checker.threshold_found
+        quotes = tuple(self._quote(c) for c in chosen)
+        return Answer(question, found, quotes, confidence, note)
+
+    def candidates(
+        self, question: str, history: Sequence[str] | None = None
+    ) -> tuple[list[answering.ScoredSentence], np.ndarray]:
+        """The sentences that compete for the first quote, by stage 5's score, with the answer
+        check's features of each (one row per sentence): what the check is trained on."""
+        question = _fit(question)[0]
+        scores, top, ranked = self._candidates(question, _check_history(history))
+        return ranked, self._check_features(question, scores, top, ranked)
+
+    def _candidates(
+        self, question: str, history: Sequence[str]
+    ) -> tuple[PassageScores, np.ndarray, list[answering.ScoredSentence]]:
+        """Every passage's scores, the best passages, and the sentences of the best few by stage 5's score."""
         scores, top, own = self._rank(question, history)
         candidates: dict[int, tuple[int, float]] = {}
         for p in top[:CANDIDATE_PASSAGES]:
@@ -269,11 +304,53 @@ class KnowledgeBase:
                 s = self._sentence_at[(passage.doc_id, start)]
                 if s not in candidates or candidates[s][1] < scores.fused[p]:
                     candidates[s] = (int(p), float(scores.fused[p]))
-        ranked = answering.score_sentences(candidates, own)
-        chosen = answering.select(ranked, self._places, limit=k)
-        confidence = float(scores.sentence.max())  # how close the closest sentence of all comes
-        quotes = tuple(self._quote(c) for c in chosen)
-        return Answer(question, confidence >= answering.DECLINE_BELOW, quotes, confidence, note)
+        return scores, top, answering.score_sentences(candidates, own)
+
+    def _check_features(
+        self, question: str, scores: PassageScores, top: np.ndarray, ranked: Sequence[answering.ScoredSentence]
+    ) -> np.ndarray:
+        """The answer check's view of each candidate sentence (see ``check.FEATURES``)."""
+        view = check.read_question(question, self.lexical.terms(question), answering.answer_pattern(question))
+        place = {int(p): r for r, p in enumerate(top)}
+        best_lexical = float(scores.lexical.max()) or 1.0
+        query_pairs = self.lexical.pairs_of([question])[0]
+        firsts = [self._read_from(c.sentence) for c in ranked]
+        spans = [self._span_text(a, c.sentence) for a, c in zip(firsts, ranked)]
+        views = []
+        for c, a, span, pairs in zip(ranked, firsts, spans, self.lexical.pairs_of(spans)):
+            s = c.sentence
+            members = set(self._members[c.passage].tolist())
+            views.append(
+                check.CandidateView(
+                    text=span,
+                    terms={*self.sentence_terms[a], *self.sentence_terms[s]},
+                    passage_text=self.passages[c.passage].text,
+                    passage_terms={t for m in members for t in self.sentence_terms[m]},
+                    document_terms=self._document_terms(self.sentences[s].doc_id),
+                    cosine=float(scores.sentence[s]),
+                    evidence=c.score,
+                    passage_fused=float(scores.fused[c.passage]),
+                    passage_dense=float(scores.dense[c.passage]),
+                    passage_lexical=float(scores.lexical[c.passage]) / best_lexical,
+                    passage_rank=place.get(c.passage, len(place)),
+                    phrase=answering.phrase_share(query_pairs, pairs),
+                )
+            )
+        return check.features(view, views, self._idf, len(self.sentences))
+
+    def _document_terms(self, doc_id: str) -> frozenset[str]:
+        """Every word of an article, as the lexical index sees it (made when first asked for)."""
+        terms = self._doc_terms.get(doc_id)
+        if terms is None:
+            if self._doc_sentences is None:
+                spans: dict[str, tuple[int, int]] = {}
+                for i, s in enumerate(self.sentences):
+                    spans[s.doc_id] = (spans.get(s.doc_id, (i, i))[0], i + 1)
+                self._doc_sentences = spans
+            first, last = self._doc_sentences[doc_id]
+            terms = frozenset(t for s in range(first, last) for t in self.sentence_terms[s])
+            self._doc_terms[doc_id] = terms
+        return terms
 
     def _refers_back(self, s: int) -> bool:
         """Whether sentence ``s`` can't be read without the one before it in its paragraph: it
