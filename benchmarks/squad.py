@@ -1,6 +1,7 @@
-"""SQuAD v1.1 retrieval and quote benchmark: askdefector against BM25 alone and dense alone.
+"""SQuAD retrieval, quote and declining benchmark: askdefector against BM25 alone and dense alone.
 
     python benchmarks/squad.py ../shared/bench/squad-v1.1-dev-a.json [--json] [--plot docs/recall.png]
+    python benchmarks/squad.py ../shared/bench/squad-v2.0-dev-a.json [--plot docs/squad2-tradeoff.png]
 
 Every paragraph becomes a Document (title: article title plus paragraph number) and every
 question is asked against all of them at once. All three rows rank the same passages from the same
@@ -8,6 +9,13 @@ run: askdefector (``kb.search`` / ``kb.ask``), BM25 alone and cosine alone, each
 turned into a paragraph ranking (a paragraph counts once, at its best passage). Then every SQuAD
 question is asked of the shipped two-article corpus, where all must be declined, and the gold
 questions of tests/gold.py, which must be answered.
+
+A SQuAD 2.0 file (unanswerable questions marked ``is_impossible``) adds the declining table: for
+today's engine (stage 5 alone) and with the answer check, the answerable questions answered with a
+right first quote, the unanswerable ones declined, and the AUROC of ``Answer.confidence``; the
+plot is the trade-off of those two rates as the threshold moves. When the check was trained on the
+file's articles, its figures there are in-sample, so the held-out figures recorded when it was
+trained (benchmarks/train_check.py) are printed and plotted beside them.
 """
 
 from __future__ import annotations
@@ -145,13 +153,99 @@ def article_spread(records, draws: int = 2000, seed: int = 0) -> dict:
     return spread
 
 
-def declining(corpus_kb, squad_questions, gold_answerable):
-    declined = sum(not corpus_kb.ask(q).found for q, _, _ in squad_questions)
-    answered = 0
-    for question, expected in gold_answerable:
-        a = corpus_kb.ask(question)
-        answered += a.found and bool(a.quotes) and expected in a.quotes[0].text
-    return declined / len(squad_questions), answered / len(gold_answerable)
+def declining(corpus_kb, squad_questions):
+    """On the shipped articles, for today's engine and with the answer check: SQuAD questions
+    declined (all should be), and both gold sets' answerable questions answered with the right
+    first quote and unanswerable ones declined (tests/gold.py, tests/gold_blind.py)."""
+    import gold
+    import gold_blind
+    from askdefector import check
+
+    result = {}
+    for name, checker in (("today", None), ("answer check", check.shipped())):
+        if name != "today" and checker is None:
+            continue
+        corpus_kb.checker = checker
+        row = {"squad_declined": sum(not corpus_kb.ask(q).found for q, _, _ in squad_questions) / len(squad_questions)}
+        for set_name, gold_set in (("gold", gold), ("blind gold", gold_blind)):
+            right = 0
+            for question, expected in gold_set.ANSWERABLE:
+                a = corpus_kb.ask(question)
+                right += a.found and bool(a.quotes) and expected in a.quotes[0].text
+            row[f"{set_name} answered right"] = right / len(gold_set.ANSWERABLE)
+            row[f"{set_name} declined"] = sum(not corpus_kb.ask(q).found for q in gold_set.UNANSWERABLE) / len(gold_set.UNANSWERABLE)
+        result[name] = row
+    corpus_kb.checker = None
+    return result
+
+
+def auroc(scores, positive) -> float:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    scores, positive = np.asarray(scores, dtype=float), np.asarray(positive, dtype=bool)
+    order = scores.argsort(kind="mergesort")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    ranks[order] = np.repeat(first + (counts + 1) / 2, counts)
+    n_pos, n_neg = positive.sum(), (~positive).sum()
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def rates(found, right, answerable):
+    """Answerable questions answered with a right first quote; unanswerable ones declined."""
+    return float((found & right)[answerable].mean()), float((~found)[~answerable].mean())
+
+
+def tradeoff(confidence, right, answerable, points: int = 101):
+    thresholds = np.quantile(confidence[np.isfinite(confidence)], np.linspace(0, 1, points))
+    return [(float(t), *rates(confidence >= t, right, answerable)) for t in thresholds]
+
+
+
+def declining_table(kb, questions):
+    """Today's engine and the answer check on a SQuAD 2.0 file: each question's confidence,
+    whether it was answered and whether its first quote is right."""
+    from askdefector import check
+
+    answerable = np.array([bool(answers) for _, _, answers in questions])
+    table, curves = {}, {}
+    for name, checker in (("today", None), ("answer check", check.shipped())):
+        if name != "today" and checker is None:
+            continue
+        kb.checker = checker
+        found, right, confidence = [], [], []
+        for question, _, answers in questions:
+            a = kb.ask(question)
+            found.append(a.found)
+            right.append(bool(a.quotes) and contains_answer(a.quotes[0].text, answers))
+            confidence.append(a.confidence)
+        found, right, confidence = np.array(found), np.array(right), np.array(confidence)
+        answered, declined = rates(found, right, answerable)
+        table[name] = {"answerable_right": answered, "unanswerable_declined": declined, "auroc": auroc(confidence, answerable)}
+        curves[name] = tradeoff(confidence, right, answerable)
+    kb.checker = None
+    return table, curves
+
+
+def plot_tradeoff(curves, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
+    for name, curve in curves.items():
+        ax.plot([c[2] for c in curve], [c[1] for c in curve], label=name)
+    ax.set_xlabel("unanswerable questions declined")
+    ax.set_ylabel("answerable questions: right first quote")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
 
 
 def build(documents, cache: Path, model: str):
@@ -197,27 +291,36 @@ def plot(table, path: Path, title: str) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", type=Path, help="a SQuAD v1.1 JSON file")
+    parser.add_argument("path", type=Path, help="a SQuAD v1.1 or v2.0 JSON file")
     parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / ".cache", help="embedding cache")
     parser.add_argument("--model", default=askdefector.DEFAULT_MODEL)
     parser.add_argument("--articles", type=int, help="only the first N articles (a quick sample)")
     parser.add_argument("--article", action="append", help="only this article (repeatable), e.g. Warsaw")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="corpus for the declining test")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--plot", type=Path, help="write a PNG of recall@k for k = 1..10")
+    parser.add_argument("--plot", type=Path, help="write a PNG of recall@k for k = 1..10 (v2.0: of the declining trade-off)")
     args = parser.parse_args(argv)
 
-    from askdefector.answer import DECLINE_BELOW
-    from gold import ANSWERABLE
+    from askdefector import check
 
     documents, questions = load_squad(args.path, args.articles, args.article)
+    answerable = [q for q in questions if q[2]]
+    v2 = len(answerable) < len(questions)
     # one cache folder per corpus: a cache keeps only the vectors of the corpus it last served
-    kb, rates, embedded = build(documents, args.cache / args.path.stem, args.model)
-    table = evaluate(kb, questions)
+    kb, index_rates, embedded = build(documents, args.cache / args.path.stem, args.model)
+    table = evaluate(kb, answerable)
     for s in SYSTEMS:
-        table[s]["index_passages_per_s"] = rates[s]
+        table[s]["index_passages_per_s"] = index_rates[s]
+    kb.checker = None
+    kb.checker = check.shipped()
+    if kb.checker is not None:
+        table["askdefector"]["quote_accuracy_with_check"] = sum(
+            bool(a.quotes) and contains_answer(a.quotes[0].text, answers)
+            for a, answers in ((kb.ask(question), answers) for question, _, answers in answerable)
+        ) / len(answerable)
+    kb.checker = None
     corpus_kb = askdefector.open(args.corpus, cache_dir=args.cache / "corpus", model=args.model)
-    declined, answered = declining(corpus_kb, questions, ANSWERABLE)
+    on_articles = declining(corpus_kb, questions)
     result = {
         "file": str(args.path),
         "paragraphs": len(documents),
@@ -225,10 +328,23 @@ def main(argv=None) -> int:
         "passages": len(kb.passages),
         "embedded_this_run": embedded,
         "systems": table,
-        "declining": {"squad_declined": declined, "gold_answered": answered, "threshold": DECLINE_BELOW},
+        "shipped_articles": on_articles,
     }
-    if args.plot:
-        plot(table, args.plot, f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions")
+    if v2:
+        result["squad2"], curves = declining_table(kb, questions)
+        trained = check.shipped().info if check.shipped() is not None else {}
+        seen = sorted({d.id.rsplit("#", 1)[0] for d in documents} & set(trained.get("articles", ())))
+        result["squad2_check_trained_on"] = seen
+        if seen:
+            result["squad2"]["answer check (in-sample)"] = result["squad2"].pop("answer check")
+            curves["answer check (in-sample)"] = curves.pop("answer check")
+            result["squad2"]["answer check, held out in training"] = trained["held_out"]
+            curves["answer check, held out in training"] = trained["held_out"]["curve"]
+    title = f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions"
+    if args.plot and v2:
+        plot_tradeoff(curves, args.plot, title)
+    elif args.plot:
+        plot(table, args.plot, title)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -249,8 +365,19 @@ def main(argv=None) -> int:
     )
     state = f"from an empty cache, {embedded} texts embedded" if embedded else "from a warm cache"
     print(f"(BM25 and dense 'quotes' are their top passage; index p/s {state})")
-    print(f"declining: {declined:.3f} of SQuAD questions declined on {args.corpus.name}/, "
-          f"{answered:.3f} of gold questions answered with the right first quote (threshold {DECLINE_BELOW})")
+    if "quote_accuracy_with_check" in table["askdefector"]:
+        print(f"askdefector's quote accuracy with the answer check: {table['askdefector']['quote_accuracy_with_check']:.3f}")
+    print(f"\non {args.corpus.name}/ (gold: answerable answered with the right first quote; unanswerable declined):")
+    for name, row in on_articles.items():
+        print(f"  {name:<13} " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
+    if v2:
+        print(f"\nSQuAD 2.0: {len(answerable)} answerable, {len(questions) - len(answerable)} unanswerable questions")
+        print(f"{'engine':<36} {'answerable right':>16} {'unanswerable declined':>21} {'AUROC':>6}")
+        for name, row in result["squad2"].items():
+            print(f"{name:<36} {row['answerable_right']:>16.3f} {row['unanswerable_declined']:>21.3f} {row['auroc']:>6.3f}")
+        if result["squad2_check_trained_on"]:
+            print(f"(the answer check was trained on {len(result['squad2_check_trained_on'])} of these articles: its own row "
+                  "is in-sample; the held-out row is each article judged by a model that did not see it)")
     return 0
 
 
