@@ -62,7 +62,7 @@ DAMAGE = {
     "truncated BM25 array": lambda cache: truncate(max(_lexical(cache).glob("*.npy"), key=lambda p: p.stat().st_size)),
     "BM25 vocabulary of random bytes": lambda cache: (_lexical(cache) / "vocab.index.json").write_bytes(os.urandom(300)),
     "sentence terms not JSON": lambda cache: (_lexical(cache) / "terms.json").write_text("[[\"oh\""),
-    "truncated ONNX model": lambda cache: truncate(_model_dir(cache) / "onnx" / "model.onnx", 0.3),
+    "truncated ONNX model": lambda cache: truncate(_model_dir(cache) / "onnx" / "model-int8.onnx", 0.3),
     "garbage tokenizer.json": lambda cache: (_model_dir(cache) / "onnx" / "tokenizer.json").write_text("{garbage"),
     "ONNX metadata of random bytes": lambda cache: (_model_dir(cache) / "onnx" / "onnx.json").write_bytes(os.urandom(50)),
 }

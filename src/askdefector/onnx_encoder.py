@@ -2,8 +2,11 @@
 
 Importing sentence-transformers (and torch) costs seconds; a single question should not. When the
 cache is built, a mean-pooling sentence-transformers model is exported next to its vectors
-(``model.onnx`` + ``tokenizer.json``) and checked against the original on probe texts; questions
-are then embedded with onnxruntime and tokenizers only. Any other model keeps the original path.
+(``model-int8.onnx`` + ``tokenizer.json``) and checked against the original on probe texts;
+questions are then embedded with onnxruntime and tokenizers only. Any other model keeps the
+original path. The weights are stored as 8-bit integers (one scale per output channel): a quarter
+of the file, so a one-question run loads it in about half the time; the vectors stay within
+``MIN_COSINE_INT8`` of the original's, else the full-precision export is kept.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 # the Python path, the OS) under ~/.cache/Microsoft/DeveloperTools; it reads this before import.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-FORMAT = 2  # 2: onnx.json records each file's size, time and SHA-256
+FORMAT = 3  # 2: onnx.json records each file's size, time and SHA-256; 3: 8-bit weights
 META = "onnx.json"
 PROBES = (
     "How many times was he shot?",
@@ -30,6 +33,7 @@ PROBES = (
     "A longer sentence about a soldier who ran across the border while his comrades fired at him.",
 )
 MIN_COSINE = 0.9999  # the exported model must agree with the original at least this well
+MIN_COSINE_INT8 = 0.98  # ... and with 8-bit weights (measured on the gold questions: 0.985 at worst, 0.994 on average)
 
 
 class OnnxEncoder:
@@ -150,17 +154,46 @@ def export(st_model, folder: Path, model_id: str) -> OnnxEncoder | None:
                 dynamo=False,
             )
         hf_tokenizer.backend_tokenizer.save(str(tmp_path / "tokenizer.json"))
-        files = {name: _file_record(tmp_path / name) for name in ("model.onnx", "tokenizer.json")}
-        meta = {"format": FORMAT, "model": model_id, "onnx": "model.onnx", "max_length": max_length, "files": files}
-        (tmp_path / META).write_text(json.dumps(meta))
-        candidate = OnnxEncoder(tmp_path, model_id)
         reference = st_model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
-        if float((candidate.encode(PROBES) * reference).sum(1).min()) < MIN_COSINE:
+        _quantize(tmp_path / "model.onnx", tmp_path / "model-int8.onnx")
+        for name, least in (("model-int8.onnx", MIN_COSINE_INT8), ("model.onnx", MIN_COSINE)):
+            files = {file: _file_record(tmp_path / file) for file in (name, "tokenizer.json")}
+            meta = {"format": FORMAT, "model": model_id, "onnx": name, "max_length": max_length, "files": files}
+            (tmp_path / META).write_text(json.dumps(meta))
+            if float((OnnxEncoder(tmp_path, model_id).encode(PROBES) * reference).sum(1).min()) >= least:
+                break
+        else:
             return None
         # model and tokenizer first, the meta file last: it is what makes the export visible
-        for name in ("model.onnx", "tokenizer.json", META):
-            os.replace(tmp_path / name, folder / name)
+        for file in (name, "tokenizer.json", META):
+            os.replace(tmp_path / file, folder / file)
+        stale = {"model.onnx", "model-int8.onnx"} - {name}  # an earlier format's model
+        for file in stale:
+            (folder / file).unlink(missing_ok=True)
     return OnnxEncoder(folder, model_id)
+
+
+def _quantize(source: Path, target: Path) -> None:
+    """``source`` with its weights as 8-bit integers, one scale per output channel; activations
+    are quantised as they come (dynamic), so no calibration data is needed."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    def quiet(record: logging.LogRecord) -> bool:  # its advice to pre-process the model is not for users
+        return record.levelno >= logging.ERROR
+
+    # It logs through the root logger, whose first use installs a handler (logging.basicConfig):
+    # that handler would go on printing every library's debug lines in the user's process.
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    root.addFilter(quiet)
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.removeFilter(quiet)
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
 
 
 def _sha256(path: Path) -> str:
