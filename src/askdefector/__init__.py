@@ -2,7 +2,8 @@
 
 from .corpus import Corpus, CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, ModelError
-from .knowledge import IndexOutOfDate, IndexReport, KnowledgeBase, open
+from .indexing import Index, IndexOutOfDate, IndexReport, build_index
+from .knowledge import KnowledgeBase, open
 from .types import Answer, Document, Hit, Passage, Quote
 
 __all__ = [
@@ -12,12 +13,14 @@ __all__ = [
     "CorpusError",
     "Document",
     "Hit",
+    "Index",
     "IndexOutOfDate",
     "IndexReport",
     "KnowledgeBase",
     "ModelError",
     "Passage",
     "Quote",
+    "build_index",
     "load_corpus",
     "open",
 ]

@@ -146,7 +146,7 @@ def run_question(args: argparse.Namespace, question: str) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from .knowledge import IndexOutOfDate
+    from .indexing import IndexOutOfDate
     from .server import create_app, listen, prepare, serve
 
     if not 0 <= args.port <= 65535:

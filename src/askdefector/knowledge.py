@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import operator
 import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from . import answer as answering
-from .cache import IndexBusy, Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, text_hash, write_lock
+from . import check
+from .cache import IndexBusy, Notify
 from .corpus import CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
-from . import check, onnx_encoder, vector_index
-from .lexical import LexicalIndex
-from .onnx_encoder import OnnxEncoder
-from .passages import document_sentences, make_passages
+from .indexing import Index, IndexOutOfDate, build_index
 from .search import cosine, fuse, passage_dense, top_k
 from .types import Answer, Document, Hit, Passage, Quote
 
@@ -46,80 +42,23 @@ class PassageScores(NamedTuple):
     ranked: np.ndarray  # fused, the top passages raised by their best sentence: what ``search`` ranks by
 
 
-class IndexOutOfDate(Exception):
-    """A read-only knowledge base found texts its cache holds no vectors for."""
-
-
-@dataclass(frozen=True)
-class IndexReport:
-    """What building the knowledge base did, for ``askdefector index``."""
-
-    documents: int
-    passages: int
-    sentences: int
-    embedded: int  # texts sent to the model in this run
-    cache_dir: str
-    skipped: tuple[tuple[str, str], ...] = ()  # files found bad in this run, with why
-    warnings: tuple[str, ...] = ()
-    skipped_before: int = 0  # unchanged files found bad (and reported) in an earlier run
-
 class KnowledgeBase:
     """Articles ready to be searched and quoted. Build with ``open`` or ``from_documents``."""
 
-    def __init__(
-        self,
-        documents: Sequence[Document],
-        embedder: Embedder,
-        cache_dir: str | os.PathLike[str] | None = None,
-        progress: ProgressFn | None = None,
-        skipped: Sequence[tuple[str, str]] = (),
-        notify: Notify | None = None,
-        read_only: bool = False,
-        skipped_before: int = 0,
-        wait_for_writers: bool = True,
-        notes: Sequence[str] = (),
-    ) -> None:
-        ids = [d.id for d in documents]
-        if len(set(ids)) != len(ids):
-            raise ValueError("document ids must be unique")
-        self.documents = {d.id: d for d in documents}
+    def __init__(self, index: Index, embedder: Embedder) -> None:
+        """Answer from a built ``index`` (see ``build_index``); ``embedder`` is the model it was built with."""
+        self.index = index
         self.embedder = embedder
+        self.query_encoder = index.query_encoder
+        self.documents = index.documents
+        self.passages, self.sentences = index.passages, index.sentences
+        self.passage_vectors, self.sentence_vectors = index.passage_vectors, index.sentence_vectors
+        self.nearest, self.lexical = index.nearest, index.lexical
+        self.sentence_terms = index.sentence_terms
+        self.report = index.report
+        self._sentence_texts = index.sentence_texts
         self._recent: dict[str, np.ndarray] = {}
         self._recent_lock = threading.Lock()  # a server asks from many threads at once
-        spans = SentenceSpans(cache_dir) if cache_dir is not None else None
-        self.passages, self.sentences = make_passages(documents, segment=spans.segment if spans else document_sentences)
-        if spans is not None and not read_only:
-            spans.save(notify)
-        # A passage is embedded and indexed under its article's title: the title says what a
-        # passage in the middle of an article is about.
-        titled = [f"{self.documents[p.doc_id].title}: {p.text}" for p in self.passages]
-        self._sentence_texts = [self.sentence_text(i) for i in range(len(self.sentences))]
-        texts = titled + self._sentence_texts
-        cache = VectorCache(cache_dir, embedder.model_id) if cache_dir is not None else None
-        digests = [text_hash(t) for t in texts] if cache is not None else []
-        if cache is not None and read_only:
-            vectors, embedded, warnings = _cached_only(cache, digests), 0, tuple(cache.warnings)
-        elif cache is not None:
-            vectors, embedded = embed_with_cache(
-                texts, embedder, cache, progress, notify=notify, digests=digests, wait=wait_for_writers
-            )
-            warnings = tuple(cache.warnings)
-        else:
-            vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
-        self.query_encoder: Embedder = embedder
-        if cache is not None:
-            fast, encoder_note = _fast_query_encoder(embedder, cache, notify)
-            self.query_encoder = fast or embedder
-            warnings += (encoder_note,) if encoder_note else ()
-        self.passage_vectors = vectors[: len(self.passages)]
-        self.sentence_vectors = vectors[len(self.passages) :]
-        self.nearest = vector_index.nearest_index(self.passage_vectors, _ann_path(cache, digests[: len(titled)]))
-        if cache_dir is not None:
-            self.lexical, terms = lexical_index(cache_dir, titled, self._sentence_texts, notify, digests, save=not read_only)
-        else:
-            self.lexical = LexicalIndex(titled)
-            terms = self.lexical.distinct_terms_of(self._sentence_texts)
-        self.sentence_terms: list[list[str]] = terms  # distinct per sentence
         self._idf = answering.inverse_document_frequency(self.sentence_terms)
         self._sentence_at = {(doc, start): i for i, (doc, _, start, _) in enumerate(self.sentences)}
         self._members = _members(self.passages, self._sentence_at)
@@ -130,16 +69,6 @@ class KnowledgeBase:
         # Off by default: trained on SQuAD 2.0 it declines most reader-worded questions about news
         # articles that the articles do answer (README, "The answer check").
         self.checker: check.Checker | None = None
-        self.report = IndexReport(
-            documents=len(self.documents),
-            passages=len(self.passages),
-            sentences=len(self.sentences),
-            embedded=embedded,
-            cache_dir=str(cache.folder) if cache is not None else "",
-            skipped=tuple(skipped),
-            skipped_before=skipped_before,
-            warnings=tuple(notes) + warnings,
-        )
 
     @classmethod
     def from_documents(
@@ -162,7 +91,8 @@ class KnowledgeBase:
             if not isinstance(doc, Document):
                 raise TypeError(f"documents must hold only Document objects, not {type(doc).__name__}")
         _check_path("cache_dir", cache_dir, optional=True)
-        return cls(documents, embedder or SentenceTransformerEmbedder(model), cache_dir, progress, notify=notify)
+        embedder = embedder or SentenceTransformerEmbedder(model)
+        return cls(build_index(documents, embedder, cache_dir, progress, notify=notify), embedder)
 
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
@@ -391,51 +321,6 @@ class KnowledgeBase:
             passage=scored.passage,
         )
 
-def _cached_only(cache: VectorCache, digests: Sequence[str]) -> np.ndarray:
-    """The cached vectors of ``digests``, never embedding or writing: a read-only open."""
-    missing = len({d for d in digests if d not in cache})
-    if missing:
-        raise IndexOutOfDate(f"the index in {cache.folder} is missing or out of date ({missing} texts not embedded)")
-    cache.writable = False  # nothing after this writes: no ONNX export, no saved ANN index
-    return cache.get(list(digests))
-
-
-def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify | None) -> tuple[Embedder | None, str]:
-    """The ONNX export of the model beside its cache, made now if missing: questions then skip
-    the torch import. Returns (encoder or None, a warning or "")."""
-    if not isinstance(embedder, SentenceTransformerEmbedder):
-        return None, ""
-    folder = cache.folder / "onnx"
-    found, damage = OnnxEncoder.find(folder, embedder.model_id)
-    slower = f"questions use the slower original model (its ONNX export is damaged: {damage})" if damage else ""
-    if found is not None or not cache.writable:
-        return found, slower
-    try:
-        with write_lock(cache.folder, notify) as can_write:
-            found, damage = OnnxEncoder.find(folder, embedder.model_id)  # another run may have made it
-            if found is not None or not can_write:
-                return found, slower
-            if notify:
-                notify("preparing the model for fast questions (once) ...")
-            note = f"the ONNX export was damaged ({damage}) and has been made again" if damage else ""
-            return onnx_encoder.export(embedder.model, folder, embedder.model_id), note
-    except Exception as exc:  # an optional speed-up: any failure falls back to the original model
-        return None, f"questions use the slower original model (ONNX export failed: {exc})".splitlines()[0]
-
-
-def _ann_path(cache: VectorCache | None, digests: Sequence[str]) -> Path | None:
-    """Where the approximate index of these passage texts is saved, if one is needed and the
-    cache can hold it (``digests``: the passages' text hashes); indexes of other passage lists
-    are removed."""
-    if cache is None or not cache.writable or len(digests) <= vector_index.ANN_ABOVE:
-        return None
-    name = f"ann-{text_hash(''.join(digests))}.faiss"
-    for old in cache.folder.glob("ann-*.faiss"):
-        if old.name != name:
-            old.unlink(missing_ok=True)
-    return cache.folder / name
-
-
 def _members(passages: Sequence[Passage], sentence_at: dict[tuple[str, int], int]) -> np.ndarray:
     """Each passage's sentence indices as one padded integer array (short rows repeat their last)."""
     rows = [[sentence_at[(p.doc_id, start)] for start, _ in p.sentences] for p in passages]
@@ -525,7 +410,11 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
         bad = corpus.skipped or corpus.skipped_before
         reason = "has no readable articles" if bad else "is empty (add .txt, .md or .html files)"
         raise CorpusError(f"corpus folder {corpus_dir} {reason}")
-    build = functools.partial(KnowledgeBase, embedder=embedder, cache_dir=cache_dir, progress=progress, notify=notify)
+
+    def build(documents: Sequence[Document], **options: object) -> KnowledgeBase:
+        index = build_index(documents, embedder, cache_dir=cache_dir, progress=progress, notify=notify, **options)
+        return KnowledgeBase(index, embedder)
+
     found = {
         "skipped": corpus.skipped,
         "skipped_before": corpus.skipped_before,
