@@ -202,3 +202,13 @@ def test_sentence_pointing_back_is_quoted_with_the_one_before(tmp_path):
     quote = kb.ask("What time does it leave?").quotes[0]
     assert quote.text == "The ferry crosses the bay twice a day. It leaves at noon."
     assert text[quote.start : quote.end] == quote.text
+
+
+def test_a_quote_takes_in_the_sentence_it_points_back_to_within_its_paragraph():
+    texts = ["Oh ran south.", "He was shot five times.", "The guards fired.", "It was night.", "Seoul is far."]
+    sentences = [("d", 1, 0, 0), ("d", 1, 0, 0), ("d", 1, 0, 0), ("d", 2, 0, 0), ("d", 2, 0, 0)]
+    assert answer.quote_bounds(sentences, texts, 1) == (0, 1)  # "He ..." needs the one before
+    assert answer.quote_bounds(sentences, texts, 0) == (0, 1)  # ... and is taken in after it
+    assert answer.quote_bounds(sentences, texts, 2) == (2, 2)  # "It ..." opens another paragraph
+    assert answer.quote_bounds(sentences, texts, 3) == (3, 3)
+    assert answer.quote_bounds(sentences, texts, 4) == (4, 4)

@@ -85,6 +85,28 @@ def leaves_quote_open(text: str) -> bool:
     return text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
 
 
+def refers_back(sentences: Sequence[tuple[str, int, int, int]], texts: Sequence[str], s: int) -> bool:
+    """Whether sentence ``s`` can't be read without the one before it in its paragraph: it opens
+    by pointing back ("It", "This", "He" ...), or it goes on with a quotation that the one before
+    opened. ``sentences`` are (doc, paragraph, start, end); ``texts`` their text."""
+    if not (0 < s < len(sentences) and sentences[s - 1][:2] == sentences[s][:2]):
+        return False
+    return REFERS_BACK.match(texts[s]) is not None or leaves_quote_open(texts[s - 1])
+
+
+def read_from(sentences: Sequence[tuple[str, int, int, int]], texts: Sequence[str], s: int) -> int:
+    """The sentence a reader must start from to understand sentence ``s``."""
+    return s - 1 if refers_back(sentences, texts, s) else s
+
+
+def quote_bounds(sentences: Sequence[tuple[str, int, int, int]], texts: Sequence[str], s: int) -> tuple[int, int]:
+    """First and last sentence of the quote for sentence ``s``: with the sentence it points back
+    to, or else the next sentence if that one points back to it; a sentence or two that read alone."""
+    start = read_from(sentences, texts, s)
+    end = s + 1 if start == s and refers_back(sentences, texts, s + 1) else s
+    return start, end
+
+
 def phrase_share(query_pairs: Collection[tuple[str, str]], sentence_pairs: Collection[tuple[str, str]]) -> float:
     """Share of the question's word pairs that the sentence holds too."""
     return len(set(query_pairs).intersection(sentence_pairs)) / len(query_pairs) if query_pairs else 0.0

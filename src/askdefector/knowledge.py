@@ -282,19 +282,8 @@ class KnowledgeBase:
             self._doc_terms[doc_id] = terms
         return terms
 
-    def _refers_back(self, s: int) -> bool:
-        """Whether sentence ``s`` can't be read without the one before it in its paragraph: it
-        opens by pointing back ("It", "This", "He" ...), or it goes on with a quotation that the
-        one before opened."""
-        if not (0 < s < len(self.sentences) and self.sentences[s - 1][:2] == self.sentences[s][:2]):
-            return False
-        return answering.REFERS_BACK.match(self._sentence_texts[s]) is not None or answering.leaves_quote_open(
-            self._sentence_texts[s - 1]
-        )
-
     def _read_from(self, s: int) -> int:
-        """The sentence a reader must start from to understand sentence ``s``."""
-        return s - 1 if self._refers_back(s) else s
+        return answering.read_from(self.sentences, self._sentence_texts, s)
 
     def _span_text(self, first: int, last: int) -> str:
         """The document's text from sentence ``first`` to sentence ``last`` (same paragraph)."""
@@ -304,9 +293,7 @@ class KnowledgeBase:
     def _quote(self, scored: answering.ScoredSentence) -> Quote:
         """The sentence as a quote, with the sentence it points back to, or else the next sentence
         if that one points back to it: a sentence or two that read on their own."""
-        s = scored.sentence
-        start = self._read_from(s)
-        end = s + 1 if start == s and self._refers_back(s + 1) else s
+        start, end = answering.quote_bounds(self.sentences, self._sentence_texts, scored.sentence)
         first, last = self.sentences[start], self.sentences[end]
         doc = self.documents[first.doc_id]
         return Quote(
