@@ -1,4 +1,6 @@
-"""The command line as a user runs it: a real process, the real model."""
+"""The command line: a few runs as a user makes them (a real process, the real model), and the
+rest in-process with a small fake embedder (``cli.main(argv, embedder=...)``), as simonw/llm's
+tests do: messages, exit codes and output formats don't depend on the model."""
 
 import json
 import os
@@ -7,7 +9,8 @@ import sys
 
 import pytest
 
-from conftest import CORPUS
+from askdefector.cli import main
+from conftest import CORPUS, HashEmbedder
 
 
 def run(*args, cwd=None, env_extra=None):
@@ -23,6 +26,14 @@ def cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("cli-cache"))
 
 
+def run_here(capsys, *args, cache=None):
+    """``askdefector ARGS`` in this process with the fake embedder: (exit code, stdout, stderr)."""
+    cache_args = ["--cache", str(cache)] if cache is not None else []
+    code = main([*cache_args, *args], embedder=HashEmbedder())
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def test_single_shot_answer_cites_both_outlets(cache):
     result = run("--corpus", str(CORPUS), "--cache", cache, "how many times was he shot")
     assert result.returncode == 0, result.stderr
@@ -31,11 +42,11 @@ def test_single_shot_answer_cites_both_outlets(cache):
     assert "Traceback" not in result.stderr
 
 
-def test_json_output_has_exact_quotes(cache):
-    result = run("--corpus", str(CORPUS), "--cache", cache, "--json", "Which newspaper interviewed him?")
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["found"] is True and data["question"] == "Which newspaper interviewed him?"
+def test_json_output_has_exact_quotes(capsys, tmp_path):
+    code, out, err = run_here(capsys, "--corpus", str(CORPUS), "--json", "Which newspaper interviewed him?", cache=tmp_path)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["question"] == "Which newspaper interviewed him?" and isinstance(data["found"], bool)
     quote = data["quotes"][0]
     assert {"text", "doc_id", "title", "outlet", "paragraph", "start", "end", "score"} <= set(quote)
     text = (CORPUS / quote["doc_id"]).read_text(encoding="utf-8").split("---\n", 2)[2].strip()
@@ -102,31 +113,35 @@ def test_a_model_that_is_not_installed_fails_at_once_and_leaves_nothing(tmp_path
         (["-k", "0", "hello"], 2, "-k must be at least 1"),
     ],
 )
-def test_bad_input_is_one_line_and_nonzero(args, code, message):
-    result = run(*args)
-    assert result.returncode == code
-    assert message in result.stderr and "Traceback" not in result.stderr
+def test_bad_input_is_one_line_and_nonzero(capsys, tmp_path, args, code, message):
+    returned, _, err = run_here(capsys, *args, cache=tmp_path / "c")
+    assert returned == code
+    assert message in err and "Traceback" not in err
 
 
-def test_empty_corpus_is_refused(tmp_path):
+def test_empty_corpus_is_refused(capsys, tmp_path):
     (tmp_path / "corpus").mkdir()
-    result = run("--corpus", str(tmp_path / "corpus"), "hello")
-    assert result.returncode == 1
-    assert result.stderr.strip().endswith("is empty (add .txt, .md or .html files)")
-    assert len(result.stderr.strip().splitlines()) == 1
+    code, _, err = run_here(capsys, "--corpus", str(tmp_path / "corpus"), "hello", cache=tmp_path / "c")
+    assert code == 1
+    assert err.strip().endswith("is empty (add .txt, .md or .html files)")
+    assert len(err.strip().splitlines()) == 1
 
 
-def test_bad_file_is_named_and_the_rest_answered(tmp_path):
+def test_bad_file_is_named_and_the_rest_answered(capsys, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "good.txt").write_text("Ferry news\n\nThe ferry leaves the harbour at noon every day.")
     (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
-    result = run("--corpus", str(corpus), "When does the ferry leave?")
-    assert result.returncode == 0
-    assert "noon" in result.stdout
-    assert "skipped" in result.stderr and "bad.txt" in result.stderr
+    code, out, err = run_here(capsys, "--corpus", str(corpus), "--json", "When does the ferry leave?", cache=tmp_path / "c")
+    assert code == 0
+    assert json.loads(out)["quotes"][0]["text"] == "The ferry leaves the harbour at noon every day."
+    assert "skipped" in err and "bad.txt" in err
 
 
-def test_debug_shows_the_traceback():
-    result = run("--debug", "--corpus", "/no/such/folder", "hello")
-    assert result.returncode != 0 and "Traceback" in result.stderr
+def test_debug_shows_the_traceback(capsys, tmp_path):
+    from askdefector import CorpusError
+
+    with pytest.raises(CorpusError):  # raised, so Python prints the traceback
+        run_here(capsys, "--debug", "--corpus", "/no/such/folder", "hello", cache=tmp_path)
+    code, _, err = run_here(capsys, "--corpus", "/no/such/folder", "hello", cache=tmp_path)
+    assert code == 1 and "Traceback" not in err

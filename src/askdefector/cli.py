@@ -12,8 +12,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .render import answer_json, format_answer, safe, use_colour, warn
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -66,12 +70,21 @@ def build_serve_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) -> int:
+    """Run the command line; ``embedder`` replaces the model (tests pass a small fake one)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     serving = argv[:1] == ["serve"]
     parser = build_serve_parser() if serving else build_parser()
     args = parser.parse_args(argv[1:] if serving else argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    args.embedder = embedder
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(parser, args, serving)
+    finally:
+        signal.signal(signal.SIGTERM, previous)  # main() called in-process leaves the caller's handler
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, serving: bool) -> int:
     try:
         if serving:
             return run_serve(args)
@@ -121,6 +134,7 @@ def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: b
         corpus,
         cache_dir=args.cache,
         model=args.model or DEFAULT_MODEL,
+        embedder=args.embedder,
         progress=terminal_progress(),
         notify=lambda message: print(f"askdefector: {message}", file=sys.stderr, flush=True),
         read_only=read_only,
