@@ -153,18 +153,22 @@ def article_spread(records, draws: int = 2000, seed: int = 0) -> dict:
     return spread
 
 
+def engines():
+    """(name, answer check) of the engines compared: stage 5 alone, and the shipped check if any."""
+    from askdefector import check
+
+    return [("today", None)] + ([("answer check", check.shipped())] if check.shipped() is not None else [])
+
+
 def declining(corpus_kb, squad_questions):
     """On the shipped articles, for today's engine and with the answer check: SQuAD questions
     declined (all should be), and both gold sets' answerable questions answered with the right
     first quote and unanswerable ones declined (tests/gold.py, tests/gold_blind.py)."""
     import gold
     import gold_blind
-    from askdefector import check
 
     result = {}
-    for name, checker in (("today", None), ("answer check", check.shipped())):
-        if name != "today" and checker is None:
-            continue
+    for name, checker in engines():
         corpus_kb.checker = checker
         row = {"squad_declined": sum(not corpus_kb.ask(q).found for q, _, _ in squad_questions) / len(squad_questions)}
         for set_name, gold_set in (("gold", gold), ("blind gold", gold_blind)):
@@ -205,13 +209,9 @@ def tradeoff(confidence, right, answerable, points: int = 101):
 def declining_table(kb, questions):
     """Today's engine and the answer check on a SQuAD 2.0 file: each question's confidence,
     whether it was answered and whether its first quote is right."""
-    from askdefector import check
-
     answerable = np.array([bool(answers) for _, _, answers in questions])
     table, curves = {}, {}
-    for name, checker in (("today", None), ("answer check", check.shipped())):
-        if name != "today" and checker is None:
-            continue
+    for name, checker in engines():
         kb.checker = checker
         found, right, confidence = [], [], []
         for question, _, answers in questions:

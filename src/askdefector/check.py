@@ -153,13 +153,12 @@ def features(
     best_cosine = max((c.cosine for c in candidates), default=0.0)
     order = {id(c): r for r, c in enumerate(sorted(candidates, key=lambda c: -c.evidence))}
     unknown = sum(1 for t in question.terms if t not in idf)
-    coverages = [1.0 - _missing(question.terms, c.terms, idf, unseen)[1] / total_idf for c in candidates]
-    best_coverage = max(coverages, default=0.0)
+    misses = [_missing(question.terms, c.terms, idf, unseen) for c in candidates]
+    best_coverage = max((1.0 - m[1] / total_idf for m in misses), default=0.0)
     rows = []
-    for c in candidates:
+    for c, missing in zip(candidates, misses):
         lowered = c.text.lower()
         passage_lowered = c.passage_text.lower()
-        missing = _missing(question.terms, c.terms, idf, unseen)
         passage_missing = _missing(question.terms, c.passage_terms, idf, unseen)
         document_missing = _missing(question.terms, c.document_terms, idf, unseen)
         rows.append(

@@ -159,15 +159,22 @@ class KnowledgeBase:
         top = top[np.argsort(-ranked[top], kind="stable")]
         return PassageScores(dense, lexical, fused, sentence_cosine, ranked), top, own
 
-    def _evidence(self, query: answering.Query, sentence_cosine: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
-        """Each sentence's evidence; a sentence that points back is read with the one before it."""
+    def _read(self, ids: Sequence[int]) -> list[tuple[int, str, set[tuple[str, str]], list[str] | set[str]]]:
+        """Each sentence as a reader takes it: (the sentence it is read from, that text, its word
+        pairs, its words); a sentence that points back is read with the one before it."""
         first = [self._read_from(s) for s in ids]
         spans = [self._span_text(a, s) for a, s in zip(first, ids)]
-        own = {}
-        for s, a, span, pairs in zip(ids, first, spans, self.lexical.pairs_of(spans)):
-            terms = self.sentence_terms[s] if a == s else {*self.sentence_terms[a], *self.sentence_terms[s]}
-            own[s] = answering.evidence(query, float(sentence_cosine[s]), terms, pairs, span, self._idf)
-        return own
+        return [
+            (a, span, pairs, self.sentence_terms[s] if a == s else {*self.sentence_terms[a], *self.sentence_terms[s]})
+            for s, a, span, pairs in zip(ids, first, spans, self.lexical.pairs_of(spans))
+        ]
+
+    def _evidence(self, query: answering.Query, sentence_cosine: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+        """Each sentence's evidence, as read by ``_read``."""
+        return {
+            s: answering.evidence(query, float(sentence_cosine[s]), terms, pairs, span, self._idf)
+            for s, (_, span, pairs, terms) in zip(ids, self._read(ids))
+        }
 
     def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
         """Each passage's dense, lexical, fused and final score: the rankings side by side."""
@@ -244,16 +251,14 @@ class KnowledgeBase:
         place = {int(p): r for r, p in enumerate(top)}
         best_lexical = float(scores.lexical.max()) or 1.0
         query_pairs = self.lexical.pairs_of([question])[0]
-        firsts = [self._read_from(c.sentence) for c in ranked]
-        spans = [self._span_text(a, c.sentence) for a, c in zip(firsts, ranked)]
         views = []
-        for c, a, span, pairs in zip(ranked, firsts, spans, self.lexical.pairs_of(spans)):
+        for c, (_, span, pairs, terms) in zip(ranked, self._read([c.sentence for c in ranked])):
             s = c.sentence
             members = set(self._members[c.passage].tolist())
             views.append(
                 check.CandidateView(
                     text=span,
-                    terms={*self.sentence_terms[a], *self.sentence_terms[s]},
+                    terms=set(terms),
                     passage_text=self.passages[c.passage].text,
                     passage_terms={t for m in members for t in self.sentence_terms[m]},
                     document_terms=self._document_terms(self.sentences[s].doc_id),
