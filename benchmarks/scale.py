@@ -64,8 +64,9 @@ def prepare(data: Path, squad_path: Path, largest: int) -> None:
     data.mkdir(parents=True, exist_ok=True)
     documents, questions = squad.load_squad(squad_path)
     kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=ROOT / "benchmarks" / ".cache")
-    sources = np.concatenate([kb.passage_vectors, kb.sentence_vectors])
-    words = [p.text.split() for p in kb.passages] + [kb.sentence_text(i).split() for i in range(len(kb.sentences))]
+    index = kb.store.index
+    sources = np.concatenate([index.passage_vectors, index.sentence_vectors])
+    words = [p.text.split() for p in index.passages] + [t.split() for t in index.sentence_texts]
     np.save(data / "questions.npy", np.stack([kb.embed_question(q) for q, _, _ in questions[:QUESTIONS]]))
     (data / "questions.json").write_text(json.dumps([q for q, _, _ in questions[:QUESTIONS]]))
     rng = np.random.default_rng(0)

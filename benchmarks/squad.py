@@ -65,11 +65,10 @@ def load_squad(path: Path, articles: int | None = None, titles: list[str] | None
     return documents, questions
 
 
-def paragraph_rank(passage_order, passage_doc: list[str], target: str, depth: int = 10) -> int | None:
-    """1-based rank of ``target`` among distinct documents in passage order, or None past ``depth``."""
+def paragraph_rank(docs, target: str, depth: int = 10) -> int | None:
+    """1-based rank of ``target`` among the distinct documents of passages in order, or None past ``depth``."""
     seen: list[str] = []
-    for p in passage_order:
-        doc = passage_doc[int(p)]
+    for doc in docs:
         if doc not in seen:
             seen.append(doc)
             if doc == target:
@@ -85,7 +84,8 @@ def contains_answer(quote: str, answers: list[str]) -> bool:
 
 
 def evaluate(kb, questions, search_depth: int = 60):
-    passage_doc = [p.doc_id for p in kb.passages]
+    index = kb.store.index  # the local store's arrays, for the one-ranking baselines
+    passage_doc = [p.doc_id for p in index.passages]
     ranks = {s: [] for s in SYSTEMS}
     correct = Counter()
     lengths = {s: [] for s in SYSTEMS}
@@ -99,7 +99,7 @@ def evaluate(kb, questions, search_depth: int = 60):
         hits = kb.search(question, k=search_depth)
         answer = kb.ask(question)
         seconds["askdefector"] += encode + time.perf_counter() - t
-        ranks["askdefector"].append(paragraph_rank((h.passage for h in hits), passage_doc, doc_id))
+        ranks["askdefector"].append(paragraph_rank((h.doc_id for h in hits), doc_id))
         quote = answer.quotes[0].text if answer.quotes else ""
         right = contains_answer(quote, answers)
         correct["askdefector"] += right
@@ -107,19 +107,19 @@ def evaluate(kb, questions, search_depth: int = 60):
         lengths["askdefector"].append(len(quote))
 
         t = time.perf_counter()
-        lexical = kb.lexical.scores(question)
+        lexical = index.lexical.scores(question)
         order = top_k(lexical, search_depth)
         seconds["BM25 alone"] += time.perf_counter() - t
-        ranks["BM25 alone"].append(paragraph_rank(order, passage_doc, doc_id))
-        top = kb.passages[int(order[0])].text if lexical.any() else ""
+        ranks["BM25 alone"].append(paragraph_rank((passage_doc[p] for p in order), doc_id))
+        top = index.passages[int(order[0])].text if lexical.any() else ""
         correct["BM25 alone"] += contains_answer(top, answers)
         lengths["BM25 alone"].append(len(top))
 
         t = time.perf_counter()
-        order = top_k(kb.passage_vectors @ vector, search_depth)
+        order = top_k(index.passage_vectors @ vector, search_depth)
         seconds["dense alone"] += encode + time.perf_counter() - t
-        ranks["dense alone"].append(paragraph_rank(order, passage_doc, doc_id))
-        top = kb.passages[int(order[0])].text
+        ranks["dense alone"].append(paragraph_rank((passage_doc[p] for p in order), doc_id))
+        top = index.passages[int(order[0])].text
         correct["dense alone"] += contains_answer(top, answers)
         lengths["dense alone"].append(len(top))
     n = len(questions)
@@ -257,13 +257,13 @@ def build(documents, cache: Path, model: str):
     t = time.perf_counter()
     kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=cache, model=model)
     total = time.perf_counter() - t
-    n = len(kb.passages)
+    n = len(kb.store.index.passages)
     t = time.perf_counter()
-    LexicalIndex([p.text for p in kb.passages])
+    LexicalIndex([p.text for p in kb.store.index.passages])
     lexical = time.perf_counter() - t
     embedder = SentenceTransformerEmbedder(model)
     t = time.perf_counter()
-    embed_with_cache([p.text for p in kb.passages], embedder, VectorCache(cache / "dense-baseline", embedder.model_id))
+    embed_with_cache([p.text for p in kb.store.index.passages], embedder, VectorCache(cache / "dense-baseline", embedder.model_id))
     dense = time.perf_counter() - t
     rates = {"askdefector": n / total, "BM25 alone": n / lexical, "dense alone": n / dense}
     return kb, rates, kb.report.embedded
@@ -325,7 +325,7 @@ def main(argv=None) -> int:
         "file": str(args.path),
         "paragraphs": len(documents),
         "questions": len(questions),
-        "passages": len(kb.passages),
+        "passages": len(kb.store.index.passages),
         "embedded_this_run": embedded,
         "systems": table,
         "shipped_articles": on_articles,
@@ -348,7 +348,7 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions, {len(kb.passages)} passages")
+    print(f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions, {len(kb.store.index.passages)} passages")
     print(f"{'system':<13} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} {'quote acc':>9} {'quote chars':>11} {'ms/q':>7} {'index p/s':>10}")
     for s in SYSTEMS:
         row = table[s]

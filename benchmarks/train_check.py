@@ -57,8 +57,8 @@ def collect(kb, questions):
     checker, kb.checker = kb.checker, None
     try:
         for question, doc_id, answers in questions:
-            ranked, x = kb.candidates(question)
-            texts = [kb._quote(c).text for c in ranked]
+            quotes, x = kb.candidates(question)
+            texts = [q.text for q in quotes]
             labels = np.array([contains_answer(t, answers) for t in texts], dtype=bool)
             today = kb.ask(question)
             today_right = bool(today.quotes) and contains_answer(today.quotes[0].text, answers)

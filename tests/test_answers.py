@@ -4,6 +4,7 @@ import pytest
 from gold import ANSWERABLE, UNANSWERABLE
 
 from askdefector import answer
+from askdefector.stores import SentenceRecord
 
 GOLD_RATE = 0.95  # share of gold questions whose first quote must hold the expected text (measured: 0.967)
 SEARCH_RATE = 0.85  # share whose first search hit must hold it (measured: 0.90; 0.83 without re-ranking)
@@ -59,7 +60,7 @@ def test_blind_gold_set_rates_hold(kb):
 def test_every_quote_is_exact_text_of_its_document(kb):
     for question, _ in ANSWERABLE + [(q, "") for q in UNANSWERABLE]:
         for quote in kb.ask(question).quotes:
-            assert kb.documents[quote.doc_id].text[quote.start : quote.end] == quote.text
+            assert kb.document(quote.doc_id).text[quote.start : quote.end] == quote.text
 
 
 def test_search_returns_ranked_hits_with_spans(kb):
@@ -68,7 +69,7 @@ def test_search_returns_ranked_hits_with_spans(kb):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert "Panmunjom" in hits[0].text
     for h in hits:
-        assert kb.documents[h.doc_id].text[h.start : h.end] == h.text
+        assert kb.document(h.doc_id).text[h.start : h.end] == h.text
 
 
 def test_follow_up_uses_the_earlier_question(kb):
@@ -206,9 +207,17 @@ def test_sentence_pointing_back_is_quoted_with_the_one_before(tmp_path):
 
 def test_a_quote_takes_in_the_sentence_it_points_back_to_within_its_paragraph():
     texts = ["Oh ran south.", "He was shot five times.", "The guards fired.", "It was night.", "Seoul is far."]
-    sentences = [("d", 1, 0, 0), ("d", 1, 0, 0), ("d", 1, 0, 0), ("d", 2, 0, 0), ("d", 2, 0, 0)]
-    assert answer.quote_bounds(sentences, texts, 1) == (0, 1)  # "He ..." needs the one before
-    assert answer.quote_bounds(sentences, texts, 0) == (0, 1)  # ... and is taken in after it
-    assert answer.quote_bounds(sentences, texts, 2) == (2, 2)  # "It ..." opens another paragraph
-    assert answer.quote_bounds(sentences, texts, 3) == (3, 3)
-    assert answer.quote_bounds(sentences, texts, 4) == (4, 4)
+    paragraphs = [1, 1, 1, 2, 2]
+    sentences = {
+        i: SentenceRecord(
+            i, "d", paragraphs[i], 0, 0, text, (),
+            before=i - 1 if i > 0 and paragraphs[i - 1] == paragraphs[i] else None,
+            after=i + 1 if i + 1 < len(texts) and paragraphs[i + 1] == paragraphs[i] else None,
+        )
+        for i, text in enumerate(texts)
+    }
+    assert answer.quote_bounds(sentences, 1) == (0, 1)  # "He ..." needs the one before
+    assert answer.quote_bounds(sentences, 0) == (0, 1)  # ... and is taken in after it
+    assert answer.quote_bounds(sentences, 2) == (2, 2)  # "It ..." opens another paragraph
+    assert answer.quote_bounds(sentences, 3) == (3, 3)
+    assert answer.quote_bounds(sentences, 4) == (4, 4)

@@ -25,7 +25,7 @@ def test_second_run_embeds_nothing(tmp_path, hash_embedder):
     again = HashEmbedder()
     second = build(DOCS, tmp_path, again)
     assert second.report.embedded == 0 and again.calls == []
-    np.testing.assert_array_equal(first.passage_vectors, second.passage_vectors)
+    np.testing.assert_array_equal(first.store.index.passage_vectors, second.store.index.passage_vectors)
 
 
 def test_editing_one_article_embeds_only_its_texts(tmp_path, hash_embedder):
@@ -45,7 +45,7 @@ def test_models_never_share_vectors(tmp_path):
     kb2 = build(DOCS, tmp_path, two)
     assert kb2.report.embedded == kb1.report.embedded  # nothing reused across models
     assert kb1.report.cache_dir != kb2.report.cache_dir
-    assert not np.allclose(kb1.passage_vectors, kb2.passage_vectors)
+    assert not np.allclose(kb1.store.index.passage_vectors, kb2.store.index.passage_vectors)
     # and each model still finds its own vectors afterwards
     assert build(DOCS, tmp_path, HashEmbedder("model-one")).report.embedded == 0
 
@@ -83,7 +83,7 @@ def test_damaged_manifest_is_rebuilt_not_served(tmp_path, hash_embedder):
     again = build(DOCS, tmp_path, embedder)
     assert again.report.embedded == kb.report.embedded
     assert any("damaged" in w for w in again.report.warnings)
-    np.testing.assert_array_equal(kb.passage_vectors, again.passage_vectors)
+    np.testing.assert_array_equal(kb.store.index.passage_vectors, again.store.index.passage_vectors)
 
 
 def test_truncated_shard_is_detected(tmp_path, hash_embedder):
@@ -119,7 +119,7 @@ def test_unchanged_articles_are_not_segmented_again(tmp_path, monkeypatch):
     edited = [DOCS[0], Document("b.md", "B", "A doctor saved him. He lost blood.")]
     second = build(edited, tmp_path, HashEmbedder())
     assert calls == ["b.md"]  # only the edited article went through the segmenter
-    assert [p.text for p in second.passages if p.doc_id == "a.md"] == [p.text for p in first.passages if p.doc_id == "a.md"]
+    assert [p.text for p in second.store.index.passages if p.doc_id == "a.md"] == [p.text for p in first.store.index.passages if p.doc_id == "a.md"]
 
 
 @pytest.mark.parametrize("content", ["{oops", '{"format": 1, "segmenter": "%s", "docs": {"%s": [[1, 0, 9999]]}}'])
@@ -131,9 +131,9 @@ def test_damaged_or_forged_sentence_spans_are_recomputed(tmp_path, content):
         content = content % (_segmenter_version(), text_hash(DOCS[0].text))
     (tmp_path / SentenceSpans.FILE).write_text(content)
     again = build(DOCS, tmp_path, HashEmbedder())
-    assert [(p.start, p.end) for p in again.passages] == [(p.start, p.end) for p in first.passages]
-    for p in again.passages:
-        assert again.documents[p.doc_id].text[p.start : p.end] == p.text
+    assert [(p.start, p.end) for p in again.store.index.passages] == [(p.start, p.end) for p in first.store.index.passages]
+    for p in again.store.index.passages:
+        assert again.document(p.doc_id).text[p.start : p.end] == p.text
 
 
 def test_cached_vectors_come_back_in_the_order_asked(tmp_path, hash_embedder):

@@ -87,7 +87,7 @@ def test_damage_is_never_served_and_index_repairs_it(damage, kb, kb_cache, tmp_p
     first = data["quotes"][0]
     assert data["found"] and "five times" in first["text"], (damage, first["text"], err)
     for quote in data["quotes"]:
-        text = kb.documents[quote["doc_id"]].text
+        text = kb.document(quote["doc_id"]).text
         assert text[quote["start"] : quote["end"]] == quote["text"]
         assert quote["start"] == 0 or text[quote["start"] - 1].isspace(), f"a quote starts mid-word: {quote['text']}"
     assert "Traceback" not in err

@@ -77,7 +77,7 @@ def test_with_the_check_quotes_are_ordered_by_its_probability(checked):
         assert 0 <= answer.confidence <= 1 and answer.confidence == scores[0]
         assert answer.found == (answer.confidence >= checked.checker.threshold_found)
         for quote in answer.quotes:
-            assert checked.documents[quote.doc_id].text[quote.start : quote.end] == quote.text
+            assert checked.document(quote.doc_id).text[quote.start : quote.end] == quote.text
 
 
 def test_the_check_is_off_unless_asked_for(kb):

@@ -227,20 +227,20 @@ def test_an_unchanged_folder_is_not_read_again(tmp_path, hash_embedder, monkeypa
     reads.clear()
     second = askdefector.open(folder, cache, embedder=hash_embedder)
     assert reads == [] and second.report.skipped == () and second.report.skipped_before == 1
-    assert [d.text for d in second.documents.values()] == [d.text for d in first.documents.values()]
-    assert second.documents["3.txt"].source == str(folder / "3.txt")
+    assert [d.text for d in second.store.index.documents.values()] == [d.text for d in first.store.index.documents.values()]
+    assert second.store.index.documents["3.txt"].source == str(folder / "3.txt")
 
     (folder / "3.txt").write_text("Story 3\n\nThe ferry number 3 now leaves at dawn.")
     os.utime(folder / "3.txt", ns=(1, 1))  # even an edit that keeps the size is seen by its time
     (folder / "bad.txt").write_text("Fixed\n\nThe ferry is mended.")
     third = askdefector.open(folder, cache, embedder=hash_embedder)
     assert sorted(reads) == ["3.txt", "bad.txt"]
-    assert "dawn" in third.documents["3.txt"].text and "bad.txt" in third.documents
+    assert "dawn" in third.store.index.documents["3.txt"].text and "bad.txt" in third.store.index.documents
 
     (cache / "corpus.json").write_bytes(b"\x00 damaged")
     reads.clear()
     fourth = askdefector.open(folder, cache, embedder=hash_embedder)
-    assert len(reads) == 6 and "dawn" in fourth.documents["3.txt"].text
+    assert len(reads) == 6 and "dawn" in fourth.store.index.documents["3.txt"].text
 
 
 def test_a_bad_file_is_reported_when_found_not_on_every_question(tmp_path, capsys):

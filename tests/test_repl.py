@@ -23,7 +23,7 @@ def test_follow_up_and_sources(kb):
     assert chat.questions == ["Who shot him?", "How many times?"]
     answer_two = text.split("\n\n[1]")[1]
     assert "five times" in chat.last.quotes[0].text
-    passage = kb.passages[chat.last.quotes[0].passage].text
+    passage = kb.passage(chat.last.quotes[0].passage).text
     assert text.rstrip().endswith(passage)
     assert answer_two
 

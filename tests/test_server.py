@@ -30,7 +30,7 @@ def test_ask_answers_like_the_library_with_exact_quotes(client, kb):
     assert data["found"] and "five" in data["quotes"][0]["text"]
     assert {q["outlet"] for q in data["quotes"]} == {"NBC News", "Business Insider"}
     for quote in data["quotes"]:
-        assert kb.documents[quote["doc_id"]].text[quote["start"] : quote["end"]] == quote["text"]
+        assert kb.document(quote["doc_id"]).text[quote["start"] : quote["end"]] == quote["text"]
 
 
 def test_follow_up_uses_the_history_sent(client):
@@ -57,13 +57,13 @@ def test_search_ranks_passages(client, kb):
     assert data["query"] == "Panmunjom" and len(data["hits"]) == 2
     assert "Panmunjom" in data["hits"][0]["text"]
     hit = data["hits"][0]
-    assert kb.documents[hit["doc_id"]].text[hit["start"] : hit["end"]] == hit["text"]
+    assert kb.document(hit["doc_id"]).text[hit["start"] : hit["end"]] == hit["text"]
 
 
 def test_document_by_id_and_never_a_file(client, kb):
     doc_id = "nbc-news-oh-chong-song.md"
     data = client.get(f"/api/documents/{doc_id}").json()
-    assert data["text"] == kb.documents[doc_id].text and data["outlet"] == "NBC News"
+    assert data["text"] == kb.document(doc_id).text and data["outlet"] == "NBC News"
     assert "source" not in data  # where it was read from stays on the server
     for path in ("/api/documents/nope.md", "/api/documents/%2e%2e/%2e%2e/etc/passwd", "/api/documents/..%2fREADME.md"):
         response = client.get(path)
@@ -112,7 +112,7 @@ def test_bad_bodies_and_routes_are_json_errors(client):
 
 def test_an_engine_failure_is_a_json_500_without_traceback(kb, capsys):
     class Broken:
-        report, embedder, documents = kb.report, kb.embedder, kb.documents
+        report, embedder, document = kb.report, kb.embedder, kb.document
 
         def ask(self, *args, **kwargs):
             raise RuntimeError("disk on fire")

@@ -21,6 +21,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
+from .stores import SentenceRecord
+
 SENTENCE_WEIGHT = 1.0  # cosine of the sentence itself
 PASSAGE_WEIGHT = 0.5  # fused score of its best passage
 COVERAGE_WEIGHT = 0.7  # IDF-weighted share of the question's words it contains
@@ -48,8 +50,8 @@ REFERS_BACK = re.compile(
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    sentence: int  # index into the knowledge base's sentences
-    passage: int  # the best passage that holds it
+    sentence: int  # the sentence's id in the store
+    passage: int  # the store id of the best passage that holds it
     score: float
     passage_score: float = 0.0  # that passage's fused score
 
@@ -85,25 +87,29 @@ def leaves_quote_open(text: str) -> bool:
     return text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
 
 
-def refers_back(sentences: Sequence[tuple[str, int, int, int]], texts: Sequence[str], s: int) -> bool:
+def refers_back(sentences: Mapping[int, SentenceRecord], s: int) -> bool:
     """Whether sentence ``s`` can't be read without the one before it in its paragraph: it opens
     by pointing back ("It", "This", "He" ...), or it goes on with a quotation that the one before
-    opened. ``sentences`` are (doc, paragraph, start, end); ``texts`` their text."""
-    if not (0 < s < len(sentences) and sentences[s - 1][:2] == sentences[s][:2]):
+    opened. ``sentences`` holds ``s`` and the sentence before it."""
+    before = sentences[s].before
+    if before is None:
         return False
-    return REFERS_BACK.match(texts[s]) is not None or leaves_quote_open(texts[s - 1])
+    return REFERS_BACK.match(sentences[s].text) is not None or leaves_quote_open(sentences[before].text)
 
 
-def read_from(sentences: Sequence[tuple[str, int, int, int]], texts: Sequence[str], s: int) -> int:
+def read_from(sentences: Mapping[int, SentenceRecord], s: int) -> int:
     """The sentence a reader must start from to understand sentence ``s``."""
-    return s - 1 if refers_back(sentences, texts, s) else s
+    before = sentences[s].before
+    return before if before is not None and refers_back(sentences, s) else s
 
 
-def quote_bounds(sentences: Sequence[tuple[str, int, int, int]], texts: Sequence[str], s: int) -> tuple[int, int]:
+def quote_bounds(sentences: Mapping[int, SentenceRecord], s: int) -> tuple[int, int]:
     """First and last sentence of the quote for sentence ``s``: with the sentence it points back
-    to, or else the next sentence if that one points back to it; a sentence or two that read alone."""
-    start = read_from(sentences, texts, s)
-    end = s + 1 if start == s and refers_back(sentences, texts, s + 1) else s
+    to, or else the next sentence if that one points back to it; a sentence or two that read alone.
+    ``sentences`` holds ``s`` and its neighbours."""
+    start = read_from(sentences, s)
+    after = sentences[s].after
+    end = after if start == s and after is not None and refers_back(sentences, after) else s
     return start, end
 
 

@@ -7,7 +7,7 @@ import operator
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,8 +19,10 @@ from .cache import IndexBusy, Notify
 from .corpus import CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
-from .indexing import Index, IndexOutOfDate, build_index
-from .search import cosine, fuse, passage_dense, top_k
+from .indexing import Index, IndexOutOfDate, IndexReport, build_index
+from .search import fuse, passage_dense, top_k
+from .stores import Reader, SentenceRecord, Store
+from .stores.local import LocalStore
 from .types import Answer, Document, Hit, Passage, Quote
 
 MAX_QUESTION_CHARS = 1000  # the model reads 256 word pieces, about this many characters
@@ -33,38 +35,56 @@ NEAREST = 100  # with an approximate index: candidates from each ranking that ar
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 class PassageScores(NamedTuple):
-    """Every passage's score under each ranking, for one question."""
+    """The candidate passages' scores under each ranking, for one question (on a small store
+    every passage is a candidate)."""
 
-    dense: np.ndarray  # cosine similarity
+    passages: np.ndarray  # the candidates' store ids
+    dense: np.ndarray  # cosine similarity, raised by the passage's best sentence
     lexical: np.ndarray  # BM25
     fused: np.ndarray  # dense + weighted BM25
-    sentence: np.ndarray  # cosine of every sentence
+    sentence: np.ndarray  # cosine of each candidate's sentences, one row per passage
     ranked: np.ndarray  # fused, the top passages raised by their best sentence: what ``search`` ranks by
+    members: np.ndarray  # each candidate's sentence ids, the same shape as ``sentence``
+
+
+class _Question(NamedTuple):
+    """What one question found: its passages' scores, the best passages (positions among the
+    candidates, best first), its sentences read, and their cosines."""
+
+    scores: PassageScores
+    top: np.ndarray
+    sentences: dict[int, SentenceRecord]
+    cosine: dict[int, float]
+    evidence: dict[int, float]
 
 
 class KnowledgeBase:
     """Articles ready to be searched and quoted. Build with ``open`` or ``from_documents``."""
 
-    def __init__(self, index: Index, embedder: Embedder) -> None:
-        """Answer from a built ``index`` (see ``build_index``); ``embedder`` is the model it was built with."""
-        self.index = index
+    def __init__(
+        self,
+        store: Store | Index,
+        embedder: Embedder,
+        query_encoder: Embedder | None = None,
+        report: IndexReport | None = None,
+    ) -> None:
+        """Answer from ``store`` (or a built ``Index``, see ``build_index``); ``embedder`` is the
+        model it was built with, ``query_encoder`` a faster equivalent for questions."""
+        if isinstance(store, Index):
+            query_encoder = query_encoder or store.query_encoder
+            report = report or store.report
+            store = LocalStore(store)
+        self.store = store
+        self.analyzer = store.analyzer
         self.embedder = embedder
-        self.query_encoder = index.query_encoder
-        self.documents = index.documents
-        self.passages, self.sentences = index.passages, index.sentences
-        self.passage_vectors, self.sentence_vectors = index.passage_vectors, index.sentence_vectors
-        self.nearest, self.lexical = index.nearest, index.lexical
-        self.sentence_terms = index.sentence_terms
-        self.report = index.report
-        self._sentence_texts = index.sentence_texts
+        self.query_encoder = query_encoder or embedder
+        if report is None:
+            with store.reading() as reader:
+                size = reader.size()
+            report = IndexReport(size.documents, size.passages, size.sentences, 0, "")
+        self.report = report
         self._recent: dict[str, np.ndarray] = {}
         self._recent_lock = threading.Lock()  # a server asks from many threads at once
-        self._idf = answering.inverse_document_frequency(self.sentence_terms)
-        self._sentence_at = {(doc, start): i for i, (doc, _, start, _) in enumerate(self.sentences)}
-        self._members = _members(self.passages, self._sentence_at)
-        self._places = [(doc, paragraph) for doc, paragraph, _, _ in self.sentences]  # one quote per place
-        self._doc_sentences: dict[str, tuple[int, int]] | None = None  # each article's first and last + 1 sentence
-        self._doc_terms: dict[str, frozenset[str]] = {}
         # The learned answer check (stage 6) orders and declines when set, e.g. to ``check.shipped()``.
         # Off by default: trained on SQuAD 2.0 it declines most reader-worded questions about news
         # articles that the articles do answer (README, "The answer check").
@@ -94,10 +114,6 @@ class KnowledgeBase:
         embedder = embedder or SentenceTransformerEmbedder(model)
         return cls(build_index(documents, embedder, cache_dir, progress, notify=notify), embedder)
 
-    def sentence_text(self, i: int) -> str:
-        s = self.sentences[i]
-        return self.documents[s.doc_id].text[s.start : s.end]
-
     # -- querying ----------------------------------------------------------------------------
 
     def embed_question(self, text: str) -> np.ndarray:
@@ -124,78 +140,90 @@ class KnowledgeBase:
             text = f"{previous[0]} {question}"
         return vector.astype(np.float32), text
 
-    def _scores(self, vector: np.ndarray, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Dense, lexical and fused score of every passage, and every sentence's cosine."""
-        lexical = self.lexical.scores(text)
-        if self.nearest.kind == "exact":
-            sentence_cosine = cosine(self.sentence_vectors, vector)
-            dense = passage_dense(cosine(self.passage_vectors, vector), sentence_cosine, self._members)
-            return dense, lexical, fuse(dense, lexical), sentence_cosine
-        # A large corpus: only the nearest passages and the best BM25 ones are scored in full;
-        # the rest keep a cosine of -1 and a fused score of -inf.
-        near, _ = self.nearest.search(vector, NEAREST)
-        rows = np.union1d(near, top_k(lexical, NEAREST))
-        members = self._members[rows]
-        sentence_cosine = np.full(len(self.sentences), -1.0, dtype=np.float32)
-        sentence_cosine[members] = (self.sentence_vectors[members.ravel()] @ vector).reshape(members.shape)
-        dense = np.full(len(self.passages), -1.0, dtype=np.float32)
-        dense[rows] = passage_dense(self.passage_vectors[rows] @ vector, sentence_cosine, members)
-        fused = np.full(len(self.passages), -np.inf, dtype=np.float32)
-        fused[rows] = fuse(dense[rows], lexical[rows])  # the BM25 maximum is among the rows
-        return dense, lexical, fused, sentence_cosine
+    def _scores(self, reader: Reader, vector: np.ndarray, terms: Sequence[str]) -> PassageScores:
+        """Dense, lexical and fused score of the candidate passages, and their sentences' cosines."""
+        found = reader.candidates(vector, terms, NEAREST)
+        members = reader.members(found.passages)
+        sentence = reader.sentence_cosines(members, vector)
+        dense = passage_dense(found.dense, sentence)
+        fused = fuse(dense, found.lexical)  # the store's best BM25 score is among the candidates
+        return PassageScores(found.passages, dense, found.lexical, fused, sentence, fused, members)
 
-    def _rank(self, question: str, history: Sequence[str] | None) -> tuple[PassageScores, np.ndarray, dict[int, float]]:
-        """Every passage's scores, the best passages in order, and the evidence of their sentences."""
+    def _rank(self, reader: Reader, question: str, history: Sequence[str] | None) -> _Question:
+        """The candidates' scores, the best passages in order, and the evidence of their sentences."""
         vector, text = self._query(question, history)
-        dense, lexical, fused, sentence_cosine = self._scores(vector, text)
-        query = answering.Query(
-            self.lexical.terms(text), self.lexical.pairs_of([question])[0], answering.answer_pattern(question)
-        )
-        top = top_k(fused, RERANK_DEPTH)
-        own = self._evidence(query, sentence_cosine, sorted(set(self._members[top].ravel().tolist())))
-        ranked = fused.copy()
+        terms = self.analyzer.terms_of([text])[0]
+        scores = self._scores(reader, vector, terms)
+        query = answering.Query(terms, self.analyzer.pairs_of([question])[0], answering.answer_pattern(question))
+        top = top_k(scores.fused, RERANK_DEPTH)
+        cosine = {int(s): float(c) for s, c in zip(scores.members[top].ravel(), scores.sentence[top].ravel())}
+        sentences = self._sentences(reader, cosine)
+        idf = reader.idf(query.terms)
+        own = {
+            s: answering.evidence(query, cosine[s], terms, pairs, span, idf)
+            for s, (_, span, pairs, terms) in zip(cosine, self._read(reader, sentences, list(cosine)))
+        }
+        ranked = scores.fused.copy()
         for p in top:  # never lowered, so the re-ranked passages stay above all others
-            ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[int(s)] for s in self._members[p]))
+            ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[int(s)] for s in scores.members[p]))
         top = top[np.argsort(-ranked[top], kind="stable")]
-        return PassageScores(dense, lexical, fused, sentence_cosine, ranked), top, own
+        return _Question(scores._replace(ranked=ranked), top, sentences, cosine, own)
 
-    def _read(self, ids: Sequence[int]) -> list[tuple[int, str, set[tuple[str, str]], list[str] | set[str]]]:
+    @staticmethod
+    def _sentences(reader: Reader, ids: Iterable[int]) -> dict[int, SentenceRecord]:
+        """The sentences ``ids`` and their neighbours in their paragraphs: what reading and quoting them needs."""
+        found = reader.sentences(set(ids))
+        around = {n for r in found.values() for n in (r.before, r.after) if n is not None and n not in found}
+        found.update(reader.sentences(around))
+        return found
+
+    def _read(
+        self, reader: Reader, sentences: dict[int, SentenceRecord], ids: Sequence[int]
+    ) -> list[tuple[int, str, set[tuple[str, str]], Collection[str]]]:
         """Each sentence as a reader takes it: (the sentence it is read from, that text, its word
         pairs, its words); a sentence that points back is read with the one before it."""
-        first = [self._read_from(s) for s in ids]
-        spans = [self._span_text(a, s) for a, s in zip(first, ids)]
+        first = [answering.read_from(sentences, s) for s in ids]
+        spans = [self._span_text(reader, sentences, a, s) for a, s in zip(first, ids)]
         return [
-            (a, span, pairs, self.sentence_terms[s] if a == s else {*self.sentence_terms[a], *self.sentence_terms[s]})
-            for s, a, span, pairs in zip(ids, first, spans, self.lexical.pairs_of(spans))
+            (a, span, pairs, sentences[s].terms if a == s else {*sentences[a].terms, *sentences[s].terms})
+            for s, a, span, pairs in zip(ids, first, spans, self.analyzer.pairs_of(spans))
         ]
 
-    def _evidence(self, query: answering.Query, sentence_cosine: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
-        """Each sentence's evidence, as read by ``_read``."""
-        return {
-            s: answering.evidence(query, float(sentence_cosine[s]), terms, pairs, span, self._idf)
-            for s, (_, span, pairs, terms) in zip(ids, self._read(ids))
-        }
+    @staticmethod
+    def _span_text(reader: Reader, sentences: dict[int, SentenceRecord], first: int, last: int) -> str:
+        """The document's text from sentence ``first`` to sentence ``last`` (same paragraph)."""
+        if first == last:
+            return sentences[last].text
+        a, b = sentences[first], sentences[last]
+        return reader.document(a.doc_id).text[a.start : b.end]
 
     def passage_scores(self, question: str, history: Sequence[str] | None = None) -> PassageScores:
-        """Each passage's dense, lexical, fused and final score: the rankings side by side."""
+        """The candidate passages' dense, lexical, fused and final scores: the rankings side by side."""
         _check_question(question)
         history = _check_history(history)
         question, _ = _fit(question)
-        return self._rank(question, history)[0]
-
-    def _hit(self, index: int, score: float) -> Hit:
-        p = self.passages[index]
-        return Hit(p.doc_id, self.documents[p.doc_id].title, p.text, p.start, p.end, float(score), p.paragraph, index)
+        with self.store.reading() as reader:
+            return self._rank(reader, question, history).scores
 
     def search(self, question: str, k: int = 5, history: Sequence[str] | None = None) -> list[Hit]:
         """The ``k`` passages closest to the question, best first."""
         _check_question(question)
         k = _check_k(k)
         history = _check_history(history)
-        if not self.passages:
-            return []
-        ranked = self.passage_scores(question, history).ranked
-        return [self._hit(int(i), ranked[i]) for i in top_k(ranked, k)]
+        question, _ = _fit(question)
+        with self.store.reading() as reader:
+            ranked = self._rank(reader, question, history).scores
+            order = top_k(ranked.ranked, k)
+            hits = []
+            for p, passage in zip(order, reader.passages(ranked.passages[order])):
+                doc = reader.document(passage.doc_id)
+                hits.append(
+                    Hit(
+                        passage.doc_id, doc.title, passage.text, passage.start, passage.end,
+                        float(ranked.ranked[p]), passage.paragraph, passage.id, doc.outlet,
+                    )
+                )
+            return hits
 
     def ask(self, question: str, history: Sequence[str] | None = None, k: int = answering.MAX_QUOTES) -> Answer:
         """Answer with at most ``k`` verbatim quotes, best first; ``found`` is False when the articles don't say."""
@@ -203,104 +231,109 @@ class KnowledgeBase:
         k = _check_k(k)
         history = _check_history(history)
         question, note = _fit(question)
-        if not self.passages:
-            return Answer(question, False, note=note)
-        scores, top, ranked = self._candidates(question, history)
-        if self.checker is None or not ranked:
-            chosen = answering.select(ranked, self._places, limit=k)
-            confidence = float(scores.sentence.max())  # how close the closest sentence of all comes
-            found = confidence >= answering.DECLINE_BELOW
-        else:
-            probability = self.checker.probability(self._check_features(question, scores, top, ranked))
-            judged = [dataclasses.replace(c, score=float(p)) for c, p in zip(ranked, probability)]
-            judged.sort(key=lambda c: (-c.score, c.sentence))
-            chosen = answering.select(judged, self._places, limit=k)
-            confidence = judged[0].score
-            found = confidence >= self.checker.threshold_found
-        quotes = tuple(self._quote(c) for c in chosen)
+        with self.store.reading() as reader:
+            asked, ranked, passages = self._candidates(reader, question, history)
+            if not ranked:
+                return Answer(question, False, note=note)
+            places = {s: (r.doc_id, r.paragraph) for s, r in asked.sentences.items()}  # one quote per place
+            if self.checker is None:
+                chosen = answering.select(ranked, places, limit=k)
+                confidence = float(asked.scores.sentence.max())  # how close the closest sentence of all comes
+                found = confidence >= answering.DECLINE_BELOW
+            else:
+                features = self._check_features(reader, question, asked, ranked, passages)
+                judged = [dataclasses.replace(c, score=float(p)) for c, p in zip(ranked, self.checker.probability(features))]
+                judged.sort(key=lambda c: (-c.score, c.sentence))
+                chosen = answering.select(judged, places, limit=k)
+                confidence = judged[0].score
+                found = confidence >= self.checker.threshold_found
+            quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage]) for c in chosen)
         return Answer(question, found, quotes, confidence, note)
 
-    def candidates(
-        self, question: str, history: Sequence[str] | None = None
-    ) -> tuple[list[answering.ScoredSentence], np.ndarray]:
-        """The sentences that compete for the first quote, by stage 5's score, with the answer
-        check's features of each (one row per sentence): what the check is trained on."""
+    def document(self, doc_id: str) -> Document | None:
+        """The article with this id (``Quote.doc_id``), or None if the index has none."""
+        with self.store.reading() as reader:
+            try:
+                return reader.document(doc_id)
+            except KeyError:
+                return None
+
+    def passage(self, key: str) -> Passage | None:
+        """The passage with this stable id (``Hit.passage``, ``Quote.passage``), or None if it is gone."""
+        with self.store.reading() as reader:
+            return reader.passage(key)
+
+    def candidates(self, question: str, history: Sequence[str] | None = None) -> tuple[list[Quote], np.ndarray]:
+        """The sentences that compete for the first quote, as quotes ordered by stage 5's score,
+        with the answer check's features of each (one row per quote): what the check is trained on."""
         question = _fit(question)[0]
-        scores, top, ranked = self._candidates(question, _check_history(history))
-        return ranked, self._check_features(question, scores, top, ranked)
+        with self.store.reading() as reader:
+            asked, ranked, passages = self._candidates(reader, question, _check_history(history))
+            quotes = [self._quote(reader, asked.sentences, c, passages[c.passage]) for c in ranked]
+            return quotes, self._check_features(reader, question, asked, ranked, passages)
 
     def _candidates(
-        self, question: str, history: Sequence[str]
-    ) -> tuple[PassageScores, np.ndarray, list[answering.ScoredSentence]]:
-        """Every passage's scores, the best passages, and the sentences of the best few by stage 5's score."""
-        scores, top, own = self._rank(question, history)
-        candidates: dict[int, tuple[int, float]] = {}
-        for p in top[:CANDIDATE_PASSAGES]:
-            passage = self.passages[int(p)]
-            for start, _ in passage.sentences:
-                s = self._sentence_at[(passage.doc_id, start)]
-                if s not in candidates or candidates[s][1] < scores.fused[p]:
-                    candidates[s] = (int(p), float(scores.fused[p]))
-        return scores, top, answering.score_sentences(candidates, own)
+        self, reader: Reader, question: str, history: Sequence[str]
+    ) -> tuple[_Question, list[answering.ScoredSentence], dict[int, Passage]]:
+        """What the question found, the sentences of the best few passages by stage 5's score,
+        and those passages by store id."""
+        asked = self._rank(reader, question, history)
+        scores = asked.scores
+        best: dict[int, tuple[int, float]] = {}
+        tops = asked.top[:CANDIDATE_PASSAGES]
+        for p in tops:
+            passage, fused = int(scores.passages[p]), float(scores.fused[p])
+            for s in scores.members[p].tolist():
+                if s not in best or best[s][1] < fused:
+                    best[s] = (passage, fused)
+        ids = [int(i) for i in scores.passages[tops]]
+        passages = dict(zip(ids, reader.passages(ids)))
+        return asked, answering.score_sentences(best, asked.evidence), passages
 
     def _check_features(
-        self, question: str, scores: PassageScores, top: np.ndarray, ranked: Sequence[answering.ScoredSentence]
+        self,
+        reader: Reader,
+        question: str,
+        asked: _Question,
+        ranked: Sequence[answering.ScoredSentence],
+        passages: dict[int, Passage],
     ) -> np.ndarray:
         """The answer check's view of each candidate sentence (see ``check.FEATURES``)."""
-        view = check.read_question(question, self.lexical.terms(question), answering.answer_pattern(question))
-        place = {int(p): r for r, p in enumerate(top)}
+        scores = asked.scores
+        view = check.read_question(question, self.analyzer.terms_of([question])[0], answering.answer_pattern(question))
+        position = {int(scores.passages[p]): int(p) for p in asked.top}
+        place = {int(scores.passages[p]): r for r, p in enumerate(asked.top)}
         best_lexical = float(scores.lexical.max()) or 1.0
-        query_pairs = self.lexical.pairs_of([question])[0]
+        query_pairs = self.analyzer.pairs_of([question])[0]
         views = []
-        for c, (_, span, pairs, terms) in zip(ranked, self._read([c.sentence for c in ranked])):
-            s = c.sentence
-            members = set(self._members[c.passage].tolist())
+        for c, (_, span, pairs, terms) in zip(ranked, self._read(reader, asked.sentences, [c.sentence for c in ranked])):
+            p = position[c.passage]
+            members = set(scores.members[p].tolist())
             views.append(
                 check.CandidateView(
                     text=span,
                     terms=set(terms),
-                    passage_text=self.passages[c.passage].text,
-                    passage_terms={t for m in members for t in self.sentence_terms[m]},
-                    document_terms=self._document_terms(self.sentences[s].doc_id),
-                    cosine=float(scores.sentence[s]),
+                    passage_text=passages[c.passage].text,
+                    passage_terms={t for m in members for t in asked.sentences[m].terms},
+                    document_terms=reader.document_terms(asked.sentences[c.sentence].doc_id),
+                    cosine=asked.cosine[c.sentence],
                     evidence=c.score,
-                    passage_fused=float(scores.fused[c.passage]),
-                    passage_dense=float(scores.dense[c.passage]),
-                    passage_lexical=float(scores.lexical[c.passage]) / best_lexical,
+                    passage_fused=float(scores.fused[p]),
+                    passage_dense=float(scores.dense[p]),
+                    passage_lexical=float(scores.lexical[p]) / best_lexical,
                     passage_rank=place.get(c.passage, len(place)),
                     phrase=answering.phrase_share(query_pairs, pairs),
                 )
             )
-        return check.features(view, views, self._idf, len(self.sentences))
+        return check.features(view, views, reader.idf(view.terms), reader.size().sentences)
 
-    def _document_terms(self, doc_id: str) -> frozenset[str]:
-        """Every word of an article, as the lexical index sees it (made when first asked for)."""
-        terms = self._doc_terms.get(doc_id)
-        if terms is None:
-            if self._doc_sentences is None:
-                spans: dict[str, tuple[int, int]] = {}
-                for i, s in enumerate(self.sentences):
-                    spans[s.doc_id] = (spans.get(s.doc_id, (i, i))[0], i + 1)
-                self._doc_sentences = spans
-            first, last = self._doc_sentences[doc_id]
-            terms = frozenset(t for s in range(first, last) for t in self.sentence_terms[s])
-            self._doc_terms[doc_id] = terms
-        return terms
-
-    def _read_from(self, s: int) -> int:
-        return answering.read_from(self.sentences, self._sentence_texts, s)
-
-    def _span_text(self, first: int, last: int) -> str:
-        """The document's text from sentence ``first`` to sentence ``last`` (same paragraph)."""
-        a, b = self.sentences[first], self.sentences[last]
-        return self.documents[a.doc_id].text[a.start : b.end]
-
-    def _quote(self, scored: answering.ScoredSentence) -> Quote:
+    @staticmethod
+    def _quote(reader: Reader, sentences: dict[int, SentenceRecord], scored: answering.ScoredSentence, passage: Passage) -> Quote:
         """The sentence as a quote, with the sentence it points back to, or else the next sentence
         if that one points back to it: a sentence or two that read on their own."""
-        start, end = answering.quote_bounds(self.sentences, self._sentence_texts, scored.sentence)
-        first, last = self.sentences[start], self.sentences[end]
-        doc = self.documents[first.doc_id]
+        start, end = answering.quote_bounds(sentences, scored.sentence)
+        first, last = sentences[start], sentences[end]
+        doc = reader.document(first.doc_id)
         return Quote(
             text=doc.text[first.start : last.end],
             doc_id=doc.id,
@@ -310,14 +343,8 @@ class KnowledgeBase:
             start=first.start,
             end=last.end,
             score=scored.score,
-            passage=scored.passage,
+            passage=passage.id,
         )
-
-def _members(passages: Sequence[Passage], sentence_at: dict[tuple[str, int], int]) -> np.ndarray:
-    """Each passage's sentence indices as one padded integer array (short rows repeat their last)."""
-    rows = [[sentence_at[(p.doc_id, start)] for start, _ in p.sentences] for p in passages]
-    width = max((len(r) for r in rows), default=0)
-    return np.array([r + r[-1:] * (width - len(r)) for r in rows], dtype=np.int64).reshape(len(rows), width)
 
 
 def _fit(question: str) -> tuple[str, str]:

@@ -101,9 +101,13 @@ class LexicalIndex:
         return self.analyzer.pairs_of(texts)
 
     def scores(self, query: str) -> np.ndarray:
-        """One BM25 score per indexed text (zeros when no query word is in the index): the sum of
-        the columns of the query's words, a word asked twice counted twice, as bm25s does."""
-        ids = [self._vocab[t] for t in self.terms(query) if t in self._vocab]
+        """One BM25 score per indexed text (zeros when no query word is in the index)."""
+        return self.scores_of(self.terms(query))
+
+    def scores_of(self, terms: Sequence[str]) -> np.ndarray:
+        """One BM25 score per indexed text for the query's analysed ``terms``: the sum of the
+        columns of its words, a word asked twice counted twice, as bm25s does."""
+        ids = [self._vocab[t] for t in terms if t in self._vocab]
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         data, indices, indptr = (self._arrays[name] for name in _ARRAYS)

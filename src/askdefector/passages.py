@@ -132,6 +132,7 @@ def make_passages(
         by_paragraph: dict[int, list[Sentence]] = {}
         for sentence in doc_sentences:
             by_paragraph.setdefault(sentence.paragraph, []).append(sentence)
+        first = len(passages)
         for number, group in by_paragraph.items():
             for i, j in windows(len(group), window, stride):
                 part = group[i:j]
@@ -139,7 +140,7 @@ def make_passages(
                 passages.append(
                     Passage(
                         doc_id=doc.id,
-                        index=len(passages),
+                        id=f"{doc.id}#{len(passages) - first}",
                         paragraph=number,
                         start=start,
                         end=end,

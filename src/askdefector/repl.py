@@ -84,7 +84,10 @@ class Chat:
                      else "no citations yet: ask a question first")
             return
         quote = quotes[int(arg) - 1]
-        passage = self.kb.passages[quote.passage]
+        passage = self.kb.passage(quote.passage)
+        if passage is None:
+            self.say(f"[{arg}] {safe(quote.citation)}: that passage is no longer in the index (its article changed)")
+            return
         self.say(f"[{arg}] {safe(quote.citation)}\n{safe(passage.text)}\n")
 
 

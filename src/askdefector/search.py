@@ -14,13 +14,13 @@ def cosine(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     return matrix @ query
 
 
-def passage_dense(passage_cosine: np.ndarray, sentence_cosine: np.ndarray, members: np.ndarray) -> np.ndarray:
+def passage_dense(passage_cosine: np.ndarray, member_cosine: np.ndarray) -> np.ndarray:
     """Mean of a passage's own cosine and its best sentence's: a passage matches as a whole or
-    through one sentence that says exactly what was asked. ``members[i]`` lists passage i's
-    sentence indices (padded by repeating one)."""
-    if members.size == 0:
+    through one sentence that says exactly what was asked. ``member_cosine[i]`` holds the cosines
+    of passage i's sentences (a short row padded by repeating one)."""
+    if member_cosine.size == 0:
         return passage_cosine
-    return (passage_cosine + sentence_cosine[members].max(axis=1)) / 2
+    return (passage_cosine + member_cosine.max(axis=1)) / 2
 
 
 def max_normalise(scores: np.ndarray) -> np.ndarray:

@@ -86,11 +86,11 @@ def create_app(kb: KnowledgeBase, corpus: str = "", store: str = "local", worker
         query = _question(request.query_params.get("q"))
         k = _k(request.query_params.get("k", "5"), from_text=True)
         hits = await _engine(kb.search, query, k)
-        return JSONResponse({"query": query, "hits": [_hit_dict(kb, h) for h in hits]})
+        return JSONResponse({"query": query, "hits": [_hit_dict(h) for h in hits]})
 
     async def document(request: Request) -> Response:
         # Only the loaded documents are looked up by id: no id ever becomes a file path.
-        doc = kb.documents.get(request.path_params["doc_id"])
+        doc = kb.document(request.path_params["doc_id"])
         if doc is None:
             raise ApiError(404, "no document with that id")
         return JSONResponse(
@@ -175,12 +175,12 @@ def _k(value: object, from_text: bool = False) -> int:
     return value
 
 
-def _hit_dict(kb: KnowledgeBase, hit: Hit) -> dict[str, object]:
+def _hit_dict(hit: Hit) -> dict[str, object]:
     return {
         "text": hit.text,
         "doc_id": hit.doc_id,
         "title": hit.title,
-        "outlet": kb.documents[hit.doc_id].outlet,
+        "outlet": hit.outlet,
         "paragraph": hit.paragraph,
         "start": hit.start,
         "end": hit.end,

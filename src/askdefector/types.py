@@ -25,7 +25,7 @@ class Passage:
     """A window of consecutive sentences; ``doc.text[start:end] == text``."""
 
     doc_id: str
-    index: int  # position among all passages of the knowledge base
+    id: str  # stable while its article is unchanged: "<doc_id>#<n>", the article's n-th passage (from 0)
     paragraph: int  # 1-based paragraph number of the first sentence
     start: int
     end: int
@@ -44,7 +44,8 @@ class Hit:
     end: int
     score: float
     paragraph: int
-    passage: int  # index of the passage
+    passage: str  # the passage's stable id (``Passage.id``)
+    outlet: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Quote:
     start: int
     end: int
     score: float
-    passage: int  # index of the passage it came from, for ``:sources``
+    passage: str  # stable id of the passage it came from (``Passage.id``), for ``:sources``
 
     @property
     def citation(self) -> str:
