@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +55,38 @@ class HashEmbedder:
 @pytest.fixture
 def hash_embedder() -> HashEmbedder:
     return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for the session (see postgres_server.py)."""
+    from postgres_server import running_postgres
+
+    with running_postgres() as url:
+        yield url
+
+
+def new_database(server: str) -> str:
+    """A new, empty database on ``server``; returns its connection string."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A new, empty database on the session's server."""
+    return new_database(postgres_server)
+
+
+@pytest.fixture(scope="session")
+def postgres_kb(postgres_server, kb, kb_cache) -> Iterator[askdefector.KnowledgeBase]:
+    """The shipped corpus in a PostgreSQL store, with the real model."""
+    pg = askdefector.open(CORPUS, cache_dir=kb_cache, embedder=kb.embedder, store=new_database(postgres_server))
+    yield pg
+    pg.store.close()

@@ -1,4 +1,5 @@
-"""End to end with the real model on the shipped corpus: the gold questions and the declines."""
+"""End to end with the real model on the shipped corpus: the gold questions and the declines,
+each on both stores (files beside the corpus, and a real PostgreSQL server)."""
 
 import pytest
 from gold import ANSWERABLE, UNANSWERABLE
@@ -8,6 +9,12 @@ from askdefector.stores import SentenceRecord
 
 GOLD_RATE = 0.95  # share of gold questions whose first quote must hold the expected text (measured: 0.967)
 SEARCH_RATE = 0.85  # share whose first search hit must hold it (measured: 0.90; 0.83 without re-ranking)
+
+
+@pytest.fixture(scope="module", params=["local", "postgresql"])
+def kb(request, kb):
+    """The shipped corpus on each store: every test here expects the same behaviour from both."""
+    return kb if request.param == "local" else request.getfixturevalue("postgres_kb")
 
 
 def test_gold_questions_are_answered_with_the_right_first_quote(kb):

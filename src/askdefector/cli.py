@@ -40,6 +40,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, help="folder of articles (default: ./corpus)")
     parser.add_argument("--cache", type=Path, help="embedding cache folder (default: embeddings/ beside the corpus)")
     parser.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2)")
+    parser.add_argument(
+        "--store",
+        default=os.environ.get("ASKDEFECTOR_STORE") or None,
+        help="keep the articles in this PostgreSQL database (postgresql://...; default: $ASKDEFECTOR_STORE, "
+        "else files beside the corpus). Questions are answered from everything it holds; only `index` adds the corpus",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -51,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "`askdefector serve` starts the JSON API and chat page.",
     )
     parser.add_argument("question", nargs="*", help="the question (omit for an interactive chat; `index` to build the cache)")
+    parser.add_argument("--prune", action="store_true", help="with `index --store`: delete stored articles the corpus folder lacks")
     parser.add_argument("-k", type=int, default=3, help="at most this many quotes per answer (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(parser)
@@ -88,6 +95,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, serving: boo
     try:
         if serving:
             return run_serve(args)
+        if args.prune and not (args.question == ["index"] and args.store):
+            raise UsageError("--prune only goes with `index --store`")
         if args.question == ["index"]:
             return run_index(args)
         question = " ".join(args.question)
@@ -130,6 +139,8 @@ def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: b
     from .embeddings import DEFAULT_MODEL, terminal_progress
 
     corpus = args.corpus or default_corpus()
+    if args.store and not getattr(args, "indexing", False):
+        corpus = None  # a shared store is answered as it is: only `index` adds a folder to it
     kb = askdefector.open(
         corpus,
         cache_dir=args.cache,
@@ -139,6 +150,8 @@ def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: b
         notify=lambda message: print(f"askdefector: {message}", file=sys.stderr, flush=True),
         read_only=read_only,
         wait_for_writers=wait_for_writers,
+        store=args.store,
+        prune=getattr(args, "prune", False),
     )
     for path, reason in kb.report.skipped:
         warn(f"skipped {path}: {reason}")
@@ -172,7 +185,7 @@ def run_serve(args: argparse.Namespace) -> int:
         sock.close()
         raise IndexOutOfDate(f"{exc}: run `askdefector index` first, or serve with --allow-index") from None
     prepare(kb)
-    corpus = (args.corpus or default_corpus()).resolve().name
+    corpus = "PostgreSQL store" if args.store else (args.corpus or default_corpus()).resolve().name
     try:
         serve(create_app(kb, corpus=corpus), sock)
     except KeyboardInterrupt:  # uvicorn shuts down gracefully, then passes Ctrl-C or SIGTERM on
@@ -182,12 +195,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
+    args.indexing = True
     report = _open(args, wait_for_writers=True).report
     skipped = len(report.skipped) + report.skipped_before
     print(
         f"{report.documents} documents, {report.passages} passages, {report.sentences} sentences; "
         + (f"{skipped} file{'s' if skipped != 1 else ''} skipped; " if skipped else "")
-        + f"embedded {report.embedded} new texts; cache: {report.cache_dir}"
+        + f"embedded {report.embedded} new texts; {'store' if args.store else 'cache'}: {report.cache_dir}"
     )
     return 0
 

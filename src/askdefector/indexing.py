@@ -100,7 +100,7 @@ def build_index(
         vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
     query_encoder: Embedder = embedder
     if cache is not None:
-        fast, encoder_note = _fast_query_encoder(embedder, cache, notify)
+        fast, encoder_note = fast_query_encoder(embedder, cache.folder, cache.writable, notify)
         query_encoder = fast or embedder
         warnings += (encoder_note,) if encoder_note else ()
     passage_vectors = vectors[: len(passages)]
@@ -144,18 +144,21 @@ def _cached_only(cache: VectorCache, digests: Sequence[str]) -> np.ndarray:
     return cache.get(list(digests))
 
 
-def _fast_query_encoder(embedder: Embedder, cache: VectorCache, notify: Notify | None) -> tuple[Embedder | None, str]:
-    """The ONNX export of the model beside its cache, made now if missing: questions then skip
-    the torch import. Returns (encoder or None, a warning or "")."""
+def fast_query_encoder(
+    embedder: Embedder, model_folder: Path, writable: bool, notify: Notify | None
+) -> tuple[Embedder | None, str]:
+    """The ONNX export of the model in ``model_folder``/onnx, made now if missing and
+    ``writable``: questions then skip the torch import. Returns (encoder or None, a warning or "")."""
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return None, ""
-    folder = cache.folder / "onnx"
+    folder = model_folder / "onnx"
     found, damage = OnnxEncoder.find(folder, embedder.model_id)
     slower = f"questions use the slower original model (its ONNX export is damaged: {damage})" if damage else ""
-    if found is not None or not cache.writable:
+    if found is not None or not writable:
         return found, slower
     try:
-        with write_lock(cache.folder, notify) as can_write:
+        model_folder.mkdir(parents=True, exist_ok=True)
+        with write_lock(model_folder, notify) as can_write:
             found, damage = OnnxEncoder.find(folder, embedder.model_id)  # another run may have made it
             if found is not None or not can_write:
                 return found, slower

@@ -19,7 +19,7 @@ from .cache import IndexBusy, Notify
 from .corpus import CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
-from .indexing import Index, IndexOutOfDate, IndexReport, build_index
+from .indexing import Index, IndexOutOfDate, IndexReport, build_index, fast_query_encoder
 from .search import fuse, passage_dense, top_k
 from .stores import Reader, SentenceRecord, Store
 from .stores.local import LocalStore
@@ -42,9 +42,8 @@ class PassageScores(NamedTuple):
     dense: np.ndarray  # cosine similarity, raised by the passage's best sentence
     lexical: np.ndarray  # BM25
     fused: np.ndarray  # dense + weighted BM25
-    sentence: np.ndarray  # cosine of each candidate's sentences, one row per passage
+    sentence: np.ndarray  # cosine of each candidate's closest sentence
     ranked: np.ndarray  # fused, the top passages raised by their best sentence: what ``search`` ranks by
-    members: np.ndarray  # each candidate's sentence ids, the same shape as ``sentence``
 
 
 class _Question(NamedTuple):
@@ -53,6 +52,7 @@ class _Question(NamedTuple):
 
     scores: PassageScores
     top: np.ndarray
+    members: dict[int, list[int]]  # the sentence ids of each top passage, by its position
     sentences: dict[int, SentenceRecord]
     cosine: dict[int, float]
     evidence: dict[int, float]
@@ -143,11 +143,9 @@ class KnowledgeBase:
     def _scores(self, reader: Reader, vector: np.ndarray, terms: Sequence[str]) -> PassageScores:
         """Dense, lexical and fused score of the candidate passages, and their sentences' cosines."""
         found = reader.candidates(vector, terms, NEAREST)
-        members = reader.members(found.passages)
-        sentence = reader.sentence_cosines(members, vector)
-        dense = passage_dense(found.dense, sentence)
+        dense = passage_dense(found.dense, found.best)
         fused = fuse(dense, found.lexical)  # the store's best BM25 score is among the candidates
-        return PassageScores(found.passages, dense, found.lexical, fused, sentence, fused, members)
+        return PassageScores(found.passages, dense, found.lexical, fused, found.best, fused)
 
     def _rank(self, reader: Reader, question: str, history: Sequence[str] | None) -> _Question:
         """The candidates' scores, the best passages in order, and the evidence of their sentences."""
@@ -156,7 +154,8 @@ class KnowledgeBase:
         scores = self._scores(reader, vector, terms)
         query = answering.Query(terms, self.analyzer.pairs_of([question])[0], answering.answer_pattern(question))
         top = top_k(scores.fused, RERANK_DEPTH)
-        cosine = {int(s): float(c) for s, c in zip(scores.members[top].ravel(), scores.sentence[top].ravel())}
+        members = dict(zip(top.tolist(), reader.members(scores.passages[top].tolist())))
+        cosine = reader.sentence_cosines(list(dict.fromkeys(s for m in members.values() for s in m)), vector)
         sentences = self._sentences(reader, cosine)
         idf = reader.idf(query.terms)
         own = {
@@ -165,9 +164,9 @@ class KnowledgeBase:
         }
         ranked = scores.fused.copy()
         for p in top:  # never lowered, so the re-ranked passages stay above all others
-            ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[int(s)] for s in scores.members[p]))
+            ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[s] for s in members[int(p)]))
         top = top[np.argsort(-ranked[top], kind="stable")]
-        return _Question(scores._replace(ranked=ranked), top, sentences, cosine, own)
+        return _Question(scores._replace(ranked=ranked), top, members, sentences, cosine, own)
 
     @staticmethod
     def _sentences(reader: Reader, ids: Iterable[int]) -> dict[int, SentenceRecord]:
@@ -283,7 +282,7 @@ class KnowledgeBase:
         tops = asked.top[:CANDIDATE_PASSAGES]
         for p in tops:
             passage, fused = int(scores.passages[p]), float(scores.fused[p])
-            for s in scores.members[p].tolist():
+            for s in asked.members[int(p)]:
                 if s not in best or best[s][1] < fused:
                     best[s] = (passage, fused)
         ids = [int(i) for i in scores.passages[tops]]
@@ -308,7 +307,7 @@ class KnowledgeBase:
         views = []
         for c, (_, span, pairs, terms) in zip(ranked, self._read(reader, asked.sentences, [c.sentence for c in ranked])):
             p = position[c.passage]
-            members = set(scores.members[p].tolist())
+            members = asked.members[p]
             views.append(
                 check.CandidateView(
                     text=span,
@@ -401,7 +400,7 @@ def default_cache_dir(corpus_dir: str | os.PathLike[str]) -> Path:
     return Path(corpus_dir).resolve().parent / "embeddings"
 
 def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(corpus)``
-    corpus_dir: str | os.PathLike[str],
+    corpus_dir: str | os.PathLike[str] | None,
     cache_dir: str | os.PathLike[str] | None = None,
     model: str = DEFAULT_MODEL,
     embedder: Embedder | None = None,
@@ -409,6 +408,8 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     notify: Notify | None = None,
     read_only: bool = False,
     wait_for_writers: bool = True,
+    store: str | None = None,
+    prune: bool = False,
 ) -> KnowledgeBase:
     """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings.
 
@@ -416,11 +417,18 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     (``IndexOutOfDate`` otherwise), as a server that must not change its index wants. With
     ``wait_for_writers`` False, a corpus that changed while another process is re-indexing it is
     answered from the last complete index (a note in ``report.warnings`` says so) instead of
-    waiting for that process to finish."""
-    _check_path("corpus_dir", corpus_dir)
+    waiting for that process to finish.
+
+    ``store="postgresql://..."`` keeps the articles in that PostgreSQL database instead (see
+    ``stores.postgres``): the folder's new and changed articles are added to it (``corpus_dir``
+    None adds nothing), ``prune`` deletes stored articles the folder lacks, and the answers come
+    from everything the database holds."""
     _check_path("cache_dir", cache_dir, optional=True)
     if not isinstance(model, str) or not model.strip():
         raise TypeError(f"model must be a model name or path (a non-empty str), not {model!r}")
+    if store is not None:
+        return _open_postgres(store, corpus_dir, cache_dir, model, embedder, progress, notify, read_only, prune)
+    _check_path("corpus_dir", corpus_dir)
     embedder = embedder or SentenceTransformerEmbedder(model)  # an unknown model fails before any write
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(corpus_dir)
     records = CorpusRecords(cache_dir)
@@ -447,6 +455,55 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     if not read_only:
         records.save(notify)  # only now: corpus.json always describes a complete index
     return kb
+
+
+def _open_postgres(
+    url: str,
+    corpus_dir: str | os.PathLike[str] | None,
+    cache_dir: str | os.PathLike[str] | None,
+    model: str,
+    embedder: Embedder | None,
+    progress: ProgressFn | None,
+    notify: Notify | None,
+    read_only: bool,
+    prune: bool,
+) -> KnowledgeBase:
+    """``open`` on a PostgreSQL store; the local cache folder keeps only the ONNX question encoder."""
+    from .cache import model_folder_name
+    from .stores.postgres import PostgresStore, is_url
+
+    if not is_url(url):
+        raise ValueError(f"store must be a postgresql:// connection string, not {url!r}")
+    embedder = embedder or SentenceTransformerEmbedder(model)
+    writing = corpus_dir is not None and not read_only
+    corpus = None
+    if writing:
+        _check_path("corpus_dir", corpus_dir)
+        corpus = load_corpus(corpus_dir, notify)
+        if not corpus.documents and not corpus.skipped:
+            raise CorpusError(f"corpus folder {corpus_dir} is empty (add .txt, .md or .html files)")
+    dimension = int(embedder.encode(["?"]).shape[1]) if writing else None  # a new store takes the model's width
+    store = PostgresStore(url, embedder.model_id, dimension=dimension)
+    embedded = 0
+    if corpus is not None:
+        embedded = store.add(corpus.documents, embedder, progress, prune=prune).embedded
+    if cache_dir is None:
+        from platformdirs import user_cache_path
+
+        cache_dir = user_cache_path("askdefector")
+    query_encoder, note = fast_query_encoder(embedder, Path(cache_dir) / model_folder_name(embedder.model_id), True, notify)
+    with store.reading() as reader:
+        size = reader.size()
+    report = IndexReport(
+        documents=size.documents,
+        passages=size.passages,
+        sentences=size.sentences,
+        embedded=embedded,
+        cache_dir=store.display_url,
+        skipped=tuple(corpus.skipped) if corpus else (),
+        warnings=tuple(f"{path}: {n}" for path, n in corpus.notes) + ((note,) if note else ()) if corpus else ((note,) if note else ()),
+    )
+    return KnowledgeBase(store, embedder, query_encoder or embedder, report)
 
 
 def _last_complete(build: Callable[..., KnowledgeBase], records: CorpusRecords, corpus_dir: object) -> KnowledgeBase | None:

@@ -14,13 +14,10 @@ def cosine(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     return matrix @ query
 
 
-def passage_dense(passage_cosine: np.ndarray, member_cosine: np.ndarray) -> np.ndarray:
+def passage_dense(passage_cosine: np.ndarray, best_sentence: np.ndarray) -> np.ndarray:
     """Mean of a passage's own cosine and its best sentence's: a passage matches as a whole or
-    through one sentence that says exactly what was asked. ``member_cosine[i]`` holds the cosines
-    of passage i's sentences (a short row padded by repeating one)."""
-    if member_cosine.size == 0:
-        return passage_cosine
-    return (passage_cosine + member_cosine.max(axis=1)) / 2
+    through one sentence that says exactly what was asked."""
+    return (passage_cosine + best_sentence) / 2
 
 
 def max_normalise(scores: np.ndarray) -> np.ndarray:

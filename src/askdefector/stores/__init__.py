@@ -28,11 +28,12 @@ from ..types import Document, Passage
 @dataclass(frozen=True)
 class Candidates:
     """The passages worth scoring in full for one query (every passage, on a small store), by
-    their store ids, with the cosine of each passage's own vector and its BM25 score. The best
-    BM25 score of the whole store is among them."""
+    their store ids, with the cosine of each passage's own vector, the cosine of its closest
+    sentence, and its BM25 score. The best BM25 score of the whole store is among them."""
 
     passages: np.ndarray  # int64 store ids
-    dense: np.ndarray  # float32 cosine with the query vector
+    dense: np.ndarray  # float32 cosine of the passage's vector with the query vector
+    best: np.ndarray  # float32 cosine of its closest sentence
     lexical: np.ndarray  # float32 BM25 of the query's terms
 
 
@@ -70,12 +71,12 @@ class Reader(Protocol):
         nearest sentences, or whose BM25 is among the ``depth`` best; all of them on a small store."""
         ...
 
-    def members(self, passages: np.ndarray) -> np.ndarray:
-        """Sentence ids of each passage, one row each, short rows padded by repeating their last."""
+    def members(self, passages: Sequence[int]) -> list[list[int]]:
+        """Sentence ids of each passage, in order."""
         ...
 
-    def sentence_cosines(self, sentences: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Cosine of each sentence id's vector with ``vector`` (any shape of ids)."""
+    def sentence_cosines(self, sentences: Collection[int], vector: np.ndarray) -> dict[int, float]:
+        """Cosine of each sentence's vector with ``vector``."""
         ...
 
     def sentences(self, ids: Collection[int]) -> dict[int, SentenceRecord]: ...

@@ -41,20 +41,22 @@ class LocalStore:
         lexical = index.lexical.scores_of(terms)
         if index.nearest.kind == "exact":
             rows = np.arange(len(index.passages))
-            return Candidates(rows, index.passage_vectors @ vector if rows.size else np.zeros(0, np.float32), lexical)
+            dense = index.passage_vectors @ vector if rows.size else np.zeros(0, np.float32)
+            best = (index.sentence_vectors @ vector)[self._members].max(axis=1) if rows.size else dense
+            return Candidates(rows, dense, best, lexical)
         # A large store: the nearest passages and the best BM25 ones (whose maximum is the store's)
         near, _ = index.nearest.search(vector, depth)
         rows = np.union1d(near, top_k(lexical, depth)).astype(np.int64)
-        return Candidates(rows, index.passage_vectors[rows] @ vector, lexical[rows])
+        members = self._members[rows]
+        best = (index.sentence_vectors[members.ravel()] @ vector).reshape(members.shape).max(axis=1)
+        return Candidates(rows, index.passage_vectors[rows] @ vector, best, lexical[rows])
 
-    def members(self, passages: np.ndarray) -> np.ndarray:
-        return self._members[passages]
+    def members(self, passages: Sequence[int]) -> list[list[int]]:
+        return [list(dict.fromkeys(self._members[p].tolist())) for p in passages]
 
-    def sentence_cosines(self, sentences: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        vectors = self.index.sentence_vectors
-        if sentences.size * 2 > len(vectors):  # most of them: one product over all is cheaper than a gather
-            return (vectors @ vector)[sentences]
-        return (vectors[sentences.ravel()] @ vector).reshape(sentences.shape)
+    def sentence_cosines(self, sentences: Collection[int], vector: np.ndarray) -> dict[int, float]:
+        ids = list(sentences)
+        return dict(zip(ids, (self.index.sentence_vectors[ids] @ vector).tolist()))
 
     def sentences(self, ids: Collection[int]) -> dict[int, SentenceRecord]:
         found = {}

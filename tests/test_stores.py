@@ -1,0 +1,304 @@
+"""Both stores behind the same seam: re-indexing, stable ids, and (PostgreSQL) many writers and
+readers, failed writes and schema migrations, against a real server the tests start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import ROOT, HashEmbedder
+
+import askdefector
+from askdefector.stores import postgres
+from askdefector.types import Document
+
+FERRY = "Ferry news\n\nThe harbour ferry leaves at noon every day. It crosses the bay in forty minutes.\n"
+BRIDGE = "Bridge news\n\nThe new bridge opened in March. Cars pay a toll of two dollars.\n"
+TRAIN = "Train news\n\nThe night train to the capital was cancelled. Its drivers are on strike.\n"
+
+
+@pytest.fixture(params=["local", "postgresql"])
+def opener(request, tmp_path):
+    """Opens a folder on one store; the PostgreSQL store gets a new database per test."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    opened: list[askdefector.KnowledgeBase] = []
+
+    def open_folder(folder: Path, embedder: HashEmbedder, **options) -> askdefector.KnowledgeBase:
+        if url:
+            options.setdefault("prune", True)
+        kb = askdefector.open(folder, cache_dir=tmp_path / "cache", embedder=embedder, store=url, **options)
+        opened.append(kb)
+        return kb
+
+    yield open_folder
+    for kb in opened:
+        if hasattr(kb.store, "close"):
+            kb.store.close()
+
+
+def _stored_texts(kb: askdefector.KnowledgeBase) -> dict[str, str]:
+    found = {}
+    for doc_id in ("ferry.txt", "bridge.txt", "train.txt"):
+        doc = kb.document(doc_id)
+        if doc is not None:
+            found[doc_id] = doc.text
+    return found
+
+
+def test_reindexing_stores_changed_and_new_articles_and_embeds_only_their_new_texts(opener, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(FERRY)
+    (folder / "bridge.txt").write_text(BRIDGE)
+    first = opener(folder, HashEmbedder())
+    assert first.report.documents == 2 and "leaves at noon" in first.search("ferry", k=1)[0].text
+
+    (folder / "bridge.txt").write_text(BRIDGE.replace("two dollars", "three dollars"))
+    (folder / "train.txt").write_text(TRAIN)
+    (folder / "ferry.txt").unlink()
+    embedder = HashEmbedder()
+    second = opener(folder, embedder)
+    stored = _stored_texts(second)
+    assert set(stored) == {"bridge.txt", "train.txt"} and "three dollars" in stored["bridge.txt"]
+    assert second.report.documents == 2
+    # Only texts never embedded before reach the model: the changed sentence, its passage, the new article.
+    assert not any("leaves at noon" in t or t == "The new bridge opened in March." for t in embedder.calls)
+    assert any("three dollars" in t for t in embedder.calls) and any("night train" in t for t in embedder.calls)
+    hit = second.search("How much is the toll?", k=1)[0]
+    assert "three dollars" in hit.text and second.document(hit.doc_id).text[hit.start : hit.end] == hit.text
+    assert all(h.doc_id != "ferry.txt" for h in second.search("harbour ferry noon", k=5))
+
+
+def test_a_quote_names_a_passage_that_can_be_looked_up_by_its_stable_id(opener, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(FERRY)
+    (folder / "bridge.txt").write_text(BRIDGE)
+    kb = opener(folder, HashEmbedder())
+    quote = kb.ask("When does the ferry leave?").quotes[0]
+    passage = kb.passage(quote.passage)
+    assert passage is not None and passage.doc_id == quote.doc_id and quote.text in passage.text
+    (folder / "train.txt").write_text(TRAIN)  # another article indexed: the id still names the same passage
+    again = opener(folder, HashEmbedder())
+    assert again.passage(quote.passage) == passage
+    assert again.passage("nowhere.txt#0") is None and again.passage("no id") is None
+
+
+# -- PostgreSQL only: many writers and readers --------------------------------------------------
+
+
+def _documents(*names: str) -> list[Document]:
+    texts = {"ferry": FERRY, "bridge": BRIDGE, "train": TRAIN}
+    return [Document(f"{n}.txt", n.title(), texts[n].split("\n\n", 1)[1]) for n in names]
+
+
+def _consistent(url: str) -> None:
+    """Every stored article is whole and the counters BM25 reads agree with the rows."""
+    with psycopg.connect(url) as conn:
+        totals = conn.execute("SELECT documents, passages, sentences, passage_length FROM totals").fetchone()
+        actual = conn.execute(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM passages), (SELECT count(*) FROM sentences),"
+            " (SELECT coalesce(sum(length), 0) FROM passages)"
+        ).fetchone()
+        assert totals == actual
+        assert conn.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.id)").fetchone()[0] == 0
+        wrong = conn.execute(
+            "SELECT count(*) FROM terms t WHERE passages <> (SELECT count(*) FROM postings p WHERE p.term = t.term)"
+            " OR sentences <> (SELECT count(*) FROM sentences s WHERE t.term = ANY(s.terms))"
+        ).fetchone()[0]
+        assert wrong == 0
+
+
+def test_a_question_during_a_reindex_reads_one_version(postgres_url):
+    store = postgres.PostgresStore(postgres_url, "test-hash", dimension=8)
+    try:
+        store.add(_documents("ferry"), HashEmbedder())
+        with store.reading() as reader:
+            before = reader.document("ferry.txt").text
+            changed = Document("ferry.txt", "Ferry", "The harbour ferry now leaves at one o'clock. It is slower.")
+            store.add([changed, *_documents("train")], HashEmbedder())  # committed while the question reads
+            assert reader.document("ferry.txt").text == before
+            assert reader.size().documents == 1
+            records = reader.sentences(range(0, 10_000))
+            assert all(before[r.start : r.end] == r.text for r in records.values())
+        with store.reading() as reader:
+            assert reader.document("ferry.txt").text == changed.text and reader.size().documents == 2
+    finally:
+        store.close()
+
+
+def test_a_failed_write_leaves_no_part_of_its_article(postgres_url, monkeypatch):
+    store = postgres.PostgresStore(postgres_url, "test-hash", dimension=8)
+    try:
+        store.add(_documents("ferry"), HashEmbedder())
+        def fail_after_rows(*args, **kwargs):  # first called for the postings: sentences and passages are written
+            raise RuntimeError("writer killed")
+
+        monkeypatch.setattr(postgres, "Counter", fail_after_rows)
+        with pytest.raises(RuntimeError, match="writer killed"):
+            store.add(_documents("train"), HashEmbedder())
+        monkeypatch.undo()
+        with store.reading() as reader:
+            assert reader.size().documents == 1
+            with pytest.raises(KeyError):
+                reader.document("train.txt")
+        _consistent(postgres_url)
+    finally:
+        store.close()
+
+
+def test_concurrent_writers_store_each_article_once(postgres_url):
+    store = postgres.PostgresStore(postgres_url, "test-hash", dimension=8)
+    batches = [_documents("ferry", "bridge"), _documents("bridge", "train"), _documents("train", "ferry", "bridge")]
+    errors: list[BaseException] = []
+
+    def write(documents):
+        try:
+            store.add(documents, HashEmbedder())
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(b,)) for b in batches * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    store.close()
+    assert not errors
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT content_hash) FROM documents").fetchone() == (3, 3)
+    _consistent(postgres_url)
+
+
+@pytest.mark.slow
+def test_two_index_processes_on_overlapping_folders_end_with_each_article_once(postgres_url, tmp_path):
+    """Two `askdefector index --store` processes at once, sharing one article of three."""
+    folders = []
+    for name, files in (("one", {"ferry.txt": FERRY, "bridge.txt": BRIDGE}), ("two", {"bridge.txt": BRIDGE, "train.txt": TRAIN})):
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, text in files.items():
+            (folder / file).write_text(text)
+        folders.append(folder)
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, sys.argv[3])
+        from conftest import HashEmbedder
+        from askdefector.cli import main
+        sys.exit(main(["index", "--store", sys.argv[1], "--corpus", sys.argv[2], "--cache", sys.argv[2] + "-cache"], embedder=HashEmbedder()))
+        """
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, postgres_url, str(f), str(ROOT / "tests")], stderr=subprocess.PIPE, text=True)
+        for f in folders
+    ]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+    with psycopg.connect(postgres_url) as conn:
+        ids = sorted(i for (i,) in conn.execute("SELECT id FROM documents"))
+    assert ids == ["bridge.txt", "ferry.txt", "train.txt"]
+    _consistent(postgres_url)
+
+
+@pytest.mark.slow
+def test_a_writer_killed_mid_index_leaves_whole_articles_only(postgres_url, tmp_path):
+    """SIGKILL while a slow embedder indexes 40 articles: what was committed is whole, the rest absent."""
+    script = textwrap.dedent(
+        """
+        import sys, time
+        sys.path.insert(0, sys.argv[2])
+        from conftest import HashEmbedder
+        from askdefector.stores.postgres import PostgresStore
+        from askdefector.types import Document
+
+        class Slow(HashEmbedder):
+            def encode(self, texts, batch_size=64):
+                time.sleep(0.05)
+                return super().encode(texts, batch_size)
+
+        docs = [Document(f"{i}.txt", f"Story {i}", f"Story {i} begins here. It has a middle. It ends on day {i}.") for i in range(40)]
+        store = PostgresStore(sys.argv[1], "test-hash", dimension=8)
+        print("started", flush=True)
+        store.add(docs, Slow(), batch_texts=4)
+        """
+    )
+    run = subprocess.Popen([sys.executable, "-c", script, postgres_url, str(ROOT / "tests")], stdout=subprocess.PIPE, text=True)
+    assert run.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 60
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        while conn.execute("SELECT count(*) FROM documents").fetchone()[0] < 3:
+            assert time.monotonic() < deadline and run.poll() is None
+            time.sleep(0.05)
+    run.kill()
+    run.wait(timeout=30)
+    with psycopg.connect(postgres_url) as conn:
+        stored = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    assert 3 <= stored < 40
+    _consistent(postgres_url)
+
+
+# -- PostgreSQL only: the schema ----------------------------------------------------------------
+
+
+def test_an_older_schema_is_migrated_on_open_and_keeps_its_articles(postgres_url):
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # a store as version 1 made it
+        conn.execute("CREATE TABLE askdefector_migrations (version int PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())")
+        conn.execute(postgres.MIGRATIONS[1].format(dimension=8))
+        for key, value in {"model": "test-hash", "dimension": "8", "stopwords": '["the", "a"]'}.items():
+            conn.execute("INSERT INTO askdefector_meta VALUES (%s, %s)", (key, value))
+        conn.execute("INSERT INTO askdefector_migrations (version) VALUES (1)")
+    store = postgres.PostgresStore(postgres_url, "test-hash")
+    try:
+        store.add(_documents("ferry"), HashEmbedder())
+        with psycopg.connect(postgres_url) as conn:
+            versions = [v for (v,) in conn.execute("SELECT version FROM askdefector_migrations ORDER BY version")]
+            indexes = {n for (n,) in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename IN ('passages', 'sentences')")}
+        assert versions == sorted(postgres.MIGRATIONS) and {"passages_embedding", "sentences_embedding"} <= indexes
+        with store.reading() as reader:
+            assert reader.size().documents == 1
+    finally:
+        store.close()
+
+
+def test_a_newer_schema_or_another_model_is_refused_with_a_clear_message(postgres_url):
+    postgres.PostgresStore(postgres_url, "test-hash", dimension=8).close()
+    with pytest.raises(postgres.StoreError, match="holds vectors of model 'test-hash'"):
+        postgres.PostgresStore(postgres_url, "other-model", dimension=8)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO askdefector_migrations (version) VALUES (%s)", (postgres.SCHEMA_VERSION + 1,))
+    with pytest.raises(postgres.StoreError, match="upgrade"):
+        postgres.PostgresStore(postgres_url, "test-hash")
+
+
+def test_an_empty_database_is_not_answered_from(postgres_url):
+    with pytest.raises(postgres.StoreError, match="index articles into it first"):
+        askdefector.open(None, embedder=HashEmbedder(), store=postgres_url)
+
+
+# -- the command line on a PostgreSQL store ------------------------------------------------------
+
+
+def test_cli_indexes_a_folder_into_the_store_and_answers_from_it(postgres_url, tmp_path, capsys, monkeypatch):
+    from askdefector.cli import main
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(FERRY)
+    cache = str(tmp_path / "cache")
+    assert main(["index", "--store", postgres_url, "--corpus", str(folder), "--cache", cache], embedder=HashEmbedder()) == 0
+    out = capsys.readouterr().out
+    assert "1 documents" in out and "store: postgresql://" in out
+    monkeypatch.setenv("ASKDEFECTOR_STORE", postgres_url)
+    empty = tmp_path / "elsewhere"  # asking never adds a folder to a shared store
+    empty.mkdir()
+    assert main(["ferry", "noon", "--json", "--corpus", str(empty), "--cache", cache], embedder=HashEmbedder()) == 0
+    assert '"doc_id": "ferry.txt"' in capsys.readouterr().out
+    assert main(["ferry", "--prune", "--cache", cache], embedder=HashEmbedder()) == 2
+    assert "--prune only goes with" in capsys.readouterr().err
