@@ -126,7 +126,7 @@ def indexing(squad_path: Path, articles: int, cache: Path) -> dict:
 
     import squad
 
-    from askdefector.cache import VectorCache, embed_with_cache, model_folder_name
+    from askdefector.cache.vectors import VectorCache, embed_with_cache, model_folder_name
 
     documents, _ = squad.load_squad(squad_path, articles)
     model = SentenceTransformerEmbedder()

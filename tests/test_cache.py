@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from askdefector.cache import VectorCache, embed_with_cache, text_hash
+from askdefector.cache.files import text_hash
+from askdefector.cache.vectors import VectorCache, embed_with_cache
 from askdefector.knowledge import KnowledgeBase
 from askdefector.types import Document
 
@@ -60,12 +61,12 @@ def test_vectors_round_trip_exactly(tmp_path, hash_embedder):
 
 def test_killed_write_leaves_the_old_cache_valid(tmp_path, hash_embedder, monkeypatch):
     build(DOCS, tmp_path, hash_embedder)
-    import askdefector.cache as cache_module
+    import askdefector.cache.files as files
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # as if the process were interrupted mid-write
 
-    monkeypatch.setattr(cache_module.os, "replace", crash)
+    monkeypatch.setattr(files.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         build([Document("c.md", "C", "Something new entirely.")], tmp_path, HashEmbedder())
     monkeypatch.undo()
@@ -110,12 +111,12 @@ def test_text_hash_depends_on_content_only():
 
 
 def test_unchanged_articles_are_not_segmented_again(tmp_path, monkeypatch):
-    import askdefector.cache as cache_module
+    import askdefector.cache.spans as spans_module
 
     first = build(DOCS, tmp_path, HashEmbedder())
     calls = []
-    real = cache_module.document_sentences
-    monkeypatch.setattr(cache_module, "document_sentences", lambda doc: calls.append(doc.id) or real(doc))
+    real = spans_module.document_sentences
+    monkeypatch.setattr(spans_module, "document_sentences", lambda doc: calls.append(doc.id) or real(doc))
     edited = [DOCS[0], Document("b.md", "B", "A doctor saved him. He lost blood.")]
     second = build(edited, tmp_path, HashEmbedder())
     assert calls == ["b.md"]  # only the edited article went through the segmenter
@@ -124,11 +125,11 @@ def test_unchanged_articles_are_not_segmented_again(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("content", ["{oops", '{"format": 1, "segmenter": "%s", "docs": {"%s": [[1, 0, 9999]]}}'])
 def test_damaged_or_forged_sentence_spans_are_recomputed(tmp_path, content):
-    from askdefector.cache import SentenceSpans, _segmenter_version
+    from askdefector.cache.spans import SentenceSpans, segmenter_version
 
     first = build(DOCS, tmp_path, HashEmbedder())
     if "%s" in content:
-        content = content % (_segmenter_version(), text_hash(DOCS[0].text))
+        content = content % (segmenter_version(), text_hash(DOCS[0].text))
     (tmp_path / SentenceSpans.FILE).write_text(content)
     again = build(DOCS, tmp_path, HashEmbedder())
     assert [(p.start, p.end) for p in again.store.index.passages] == [(p.start, p.end) for p in first.store.index.passages]

@@ -1,6 +1,6 @@
 import numpy as np
 
-from askdefector.cache import lexical_index
+from askdefector.cache.lexical import lexical_index
 from askdefector.lexical import LexicalIndex
 
 TEXTS = [
@@ -22,7 +22,7 @@ def test_saved_index_gives_the_same_scores(tmp_path):
     built, terms = lexical_index(tmp_path, TEXTS, SENTENCES)
     loaded, loaded_terms = lexical_index(tmp_path, TEXTS, SENTENCES)
     assert list(tmp_path.glob("lexical-*/terms.json"))
-    assert loaded_terms == terms == [LexicalIndex(TEXTS).terms(s) for s in SENTENCES]
+    assert loaded_terms == terms == [LexicalIndex(TEXTS).analyzer.terms_of([s])[0] for s in SENTENCES]
     for query in ("Panmunjom village", "shot five times", "defected war", "nothing matches"):
         np.testing.assert_allclose(loaded.scores(query), built.scores(query), rtol=1e-6)
 
@@ -45,7 +45,7 @@ def test_damaged_saved_index_is_rebuilt(tmp_path):
 
 
 def test_word_pairs_match_across_apostrophes_and_skip_stopword_pairs():
-    question, sentence = LexicalIndex(TEXTS).pairs_of(["Guards who don't shoot at a defector", "If they don’t shoot, they are punished."])
+    question, sentence = LexicalIndex(TEXTS).analyzer.pairs_of(["Guards who don't shoot at a defector", "If they don’t shoot, they are punished."])
     assert ("don't", "shoot") in question & sentence  # curly and straight apostrophes are one word
     assert ("who", "don't") not in question  # two stopwords make no phrase
     assert ("guard", "who") in question  # words are stemmed
@@ -74,8 +74,8 @@ def test_numpy_scores_and_words_agree_with_bm25s(kb):
     reference.index(bm25s.tokenize(texts, stopwords="en_plus", stemmer=stemmer, show_progress=False), show_progress=False)
     questions = [q for q, _ in ANSWERABLE] + UNANSWERABLE + ["Oh Oh Oh shot shot", "Panmunjom's 30,000 défecteurs"]
     expected = bm25s.tokenize(questions + texts, stopwords="en_plus", stemmer=stemmer, return_ids=False, show_progress=False)
-    assert index.terms_of(questions + texts) == expected
+    assert index.analyzer.terms_of(questions + texts) == expected
     for question in questions:
-        words = [t for t in index.terms(question) if t in reference.vocab_dict]
+        words = [t for t in index.analyzer.terms_of([question])[0] if t in reference.vocab_dict]
         theirs = reference.get_scores(words) if words else np.zeros(len(texts))
         np.testing.assert_allclose(index.scores(question), theirs, rtol=1e-5, atol=1e-6)

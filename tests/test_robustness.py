@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from askdefector.cache import VectorCache, embed_with_cache
+from askdefector.cache.vectors import VectorCache, embed_with_cache
 from askdefector.cli import main
 from askdefector.knowledge import KnowledgeBase
 from askdefector.types import Document

@@ -137,10 +137,13 @@ def test_a_failed_write_leaves_no_part_of_its_article(postgres_url, monkeypatch)
     store = postgres.PostgresStore(postgres_url, "test-hash", dimension=8)
     try:
         store.add(_documents("ferry"), HashEmbedder())
-        def fail_after_rows(*args, **kwargs):  # first called for the postings: sentences and passages are written
+        real = postgres._copy_rows
+
+        def fail_after_rows(*args, **kwargs):  # the article, its sentences, passages and postings are written
+            real(*args, **kwargs)
             raise RuntimeError("writer killed")
 
-        monkeypatch.setattr(postgres, "Counter", fail_after_rows)
+        monkeypatch.setattr(postgres, "_copy_rows", fail_after_rows)
         with pytest.raises(RuntimeError, match="writer killed"):
             store.add(_documents("train"), HashEmbedder())
         monkeypatch.undo()
@@ -302,3 +305,17 @@ def test_cli_indexes_a_folder_into_the_store_and_answers_from_it(postgres_url, t
     assert '"doc_id": "ferry.txt"' in capsys.readouterr().out
     assert main(["ferry", "--prune", "--cache", cache], embedder=HashEmbedder()) == 2
     assert "--prune only goes with" in capsys.readouterr().err
+
+
+def test_the_api_serves_answers_from_a_postgresql_store(postgres_kb):
+    from starlette.testclient import TestClient
+
+    from askdefector.server import create_app
+
+    with TestClient(create_app(postgres_kb, corpus="PostgreSQL store", store="postgresql")) as client:
+        assert client.get("/api/health").json()["store"] == "postgresql"
+        answer = client.post("/api/ask", json={"question": "How many times was he shot?"}).json()
+        quote = answer["quotes"][0]
+        document = client.get(f"/api/documents/{quote['doc_id']}").json()
+        assert answer["found"] and "five" in quote["text"]
+        assert document["text"][quote["start"] : quote["end"]] == quote["text"]

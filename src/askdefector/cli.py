@@ -107,7 +107,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, serving: boo
         if not args.question:
             from .repl import run_repl
 
-            return run_repl(_open(args), k=args.k)
+            with _open(args) as kb:
+                return run_repl(kb, k=args.k)
         return run_question(args, question)
     except UsageError as exc:
         if args.debug:
@@ -161,8 +162,8 @@ def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: b
 
 
 def run_question(args: argparse.Namespace, question: str) -> int:
-    kb = _open(args)
-    answer = kb.ask(question, k=args.k)
+    with _open(args) as kb:
+        answer = kb.ask(question, k=args.k)
     if answer.note:
         warn(answer.note)
     if args.json:
@@ -187,16 +188,19 @@ def run_serve(args: argparse.Namespace) -> int:
     prepare(kb)
     corpus = "PostgreSQL store" if args.store else (args.corpus or default_corpus()).resolve().name
     try:
-        serve(create_app(kb, corpus=corpus), sock)
+        serve(create_app(kb, corpus=corpus, store="postgresql" if args.store else "local"), sock)
     except KeyboardInterrupt:  # uvicorn shuts down gracefully, then passes Ctrl-C or SIGTERM on
         pass
+    finally:
+        kb.close()
     print("askdefector: stopped", file=sys.stderr)
     return 0
 
 
 def run_index(args: argparse.Namespace) -> int:
     args.indexing = True
-    report = _open(args, wait_for_writers=True).report
+    with _open(args, wait_for_writers=True) as kb:
+        report = kb.report
     skipped = len(report.skipped) + report.skipped_before
     print(
         f"{report.documents} documents, {report.passages} passages, {report.sentences} sentences; "

@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from .cache import Notify, atomic_write_bytes, installed_version, write_lock
+from .cache.files import Notify, atomic_write_bytes, installed_version, write_lock
 from .types import Document
 
 FILE = "corpus.json"

@@ -17,7 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from . import onnx_encoder, vector_index
-from .cache import Notify, SentenceSpans, VectorCache, embed_with_cache, lexical_index, text_hash, write_lock
+from .cache.files import Notify, text_hash, write_lock
+from .cache.lexical import lexical_index
+from .cache.spans import SentenceSpans
+from .cache.vectors import VectorCache, embed_with_cache
 from .embeddings import Embedder, ProgressFn, SentenceTransformerEmbedder
 from .lexical import LexicalIndex
 from .onnx_encoder import OnnxEncoder
@@ -37,7 +40,7 @@ class IndexReport:
     passages: int
     sentences: int
     embedded: int  # texts sent to the model in this run
-    cache_dir: str
+    cache_dir: str  # where the index lives: the cache folder, or the PostgreSQL store (without its password)
     skipped: tuple[tuple[str, str], ...] = ()  # files found bad in this run, with why
     warnings: tuple[str, ...] = ()
     skipped_before: int = 0  # unchanged files found bad (and reported) in an earlier run
@@ -109,7 +112,7 @@ def build_index(
         lexical, terms = lexical_index(cache_dir, titled, sentence_texts, notify, digests, save=not read_only)
     else:
         lexical = LexicalIndex(titled)
-        terms = lexical.distinct_terms_of(sentence_texts)
+        terms = lexical.analyzer.distinct_terms_of(sentence_texts)
     report = IndexReport(
         documents=len(by_id),
         passages=len(passages),

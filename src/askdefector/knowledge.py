@@ -15,7 +15,8 @@ import numpy as np
 
 from . import answer as answering
 from . import check
-from .cache import IndexBusy, Notify
+from .cache.files import Notify
+from .cache.vectors import IndexBusy
 from .corpus import CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
@@ -113,6 +114,18 @@ class KnowledgeBase:
         _check_path("cache_dir", cache_dir, optional=True)
         embedder = embedder or SentenceTransformerEmbedder(model)
         return cls(build_index(documents, embedder, cache_dir, progress, notify=notify), embedder)
+
+    def close(self) -> None:
+        """Release the store's connections, if it holds any (a PostgreSQL store); the local store holds none."""
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- querying ----------------------------------------------------------------------------
 
@@ -469,7 +482,7 @@ def _open_postgres(
     prune: bool,
 ) -> KnowledgeBase:
     """``open`` on a PostgreSQL store; the local cache folder keeps only the ONNX question encoder."""
-    from .cache import model_folder_name
+    from .cache.vectors import model_folder_name
     from .stores.postgres import PostgresStore, is_url
 
     if not is_url(url):
@@ -494,6 +507,7 @@ def _open_postgres(
     query_encoder, note = fast_query_encoder(embedder, Path(cache_dir) / model_folder_name(embedder.model_id), True, notify)
     with store.reading() as reader:
         size = reader.size()
+    notes = [f"{path}: {n}" for path, n in corpus.notes] if corpus else []
     report = IndexReport(
         documents=size.documents,
         passages=size.passages,
@@ -501,7 +515,7 @@ def _open_postgres(
         embedded=embedded,
         cache_dir=store.display_url,
         skipped=tuple(corpus.skipped) if corpus else (),
-        warnings=tuple(f"{path}: {n}" for path, n in corpus.notes) + ((note,) if note else ()) if corpus else ((note,) if note else ()),
+        warnings=tuple(notes + ([note] if note else [])),
     )
     return KnowledgeBase(store, embedder, query_encoder or embedder, report)
 

@@ -34,7 +34,8 @@ def _bm25s_stopwords() -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 scores of a query against every text given at build time."""
+    """BM25 scores of a query against every text given at build time; ``analyzer`` reads words
+    as the index does (the engine reads questions with it)."""
 
     def __init__(self, texts: Sequence[str] = ()) -> None:
         import bm25s
@@ -87,22 +88,9 @@ class LexicalIndex:
         index._vocab, index._arrays = vocab, arrays
         return index
 
-    def terms(self, query: str) -> list[str]:
-        """The query's stemmed content words, as the index sees them."""
-        return self.analyzer.terms_of([query])[0]
-
-    def terms_of(self, texts: Sequence[str]) -> list[list[str]]:
-        return self.analyzer.terms_of(texts)
-
-    def distinct_terms_of(self, texts: Sequence[str]) -> list[list[str]]:
-        return self.analyzer.distinct_terms_of(texts)
-
-    def pairs_of(self, texts: Sequence[str]) -> list[set[tuple[str, str]]]:
-        return self.analyzer.pairs_of(texts)
-
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per indexed text (zeros when no query word is in the index)."""
-        return self.scores_of(self.terms(query))
+        return self.scores_of(self.analyzer.terms_of([query])[0])
 
     def scores_of(self, terms: Sequence[str]) -> np.ndarray:
         """One BM25 score per indexed text for the query's analysed ``terms``: the sum of the

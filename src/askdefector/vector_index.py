@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .cache import atomic_write_bytes
+from .cache.files import atomic_write_bytes
 from .search import top_k
 
 ANN_ABOVE = 50_000  # passages: past this, exact scoring of passages and sentences outgrows ~10 ms

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import lexical
 from ..analyzer import Analyzer
-from ..cache import text_hash
+from ..cache.files import text_hash
 from ..embeddings import Embedder, ProgressFn
 from ..passages import make_passages
 from ..types import Document, Passage
@@ -209,7 +209,7 @@ class PostgresStore:
             stored = dict(conn.execute("SELECT id, content_hash FROM documents").fetchall())
         todo = [d for d in documents if stored.get(d.id) != content_hash(d)]
         prepared = [_prepare(d, self.analyzer) for d in todo]
-        missing = self._known_vectors(prepared)
+        vectors = self._known_vectors(prepared)
         total = sum(len(p.missing) for p in prepared)
         done = embedded = 0
         if progress and total:
@@ -218,14 +218,12 @@ class PostgresStore:
         for i, item in enumerate(prepared):
             batch.append(item)
             if sum(len(p.missing) for p in batch) >= batch_texts or i == len(prepared) - 1:
-                texts = list(dict.fromkeys(t for p in batch for t in p.missing))
+                texts = list(dict.fromkeys(t for p in batch for t in p.missing if text_hash(t) not in vectors))
                 if texts:
-                    for digest, vector in zip((text_hash(t) for t in texts), embedder.encode(texts)):
-                        missing[digest] = vector
+                    vectors.update(zip((text_hash(t) for t in texts), embedder.encode(texts)))
                     embedded += len(texts)
-                for p in batch:
-                    self._write(p, missing)
-                    done += len(p.missing)
+                self._write(batch, vectors)
+                done += sum(len(p.missing) for p in batch)
                 if progress and total:
                     progress(min(done, total), total)
                 batch = []
@@ -253,52 +251,47 @@ class PostgresStore:
             p.missing.extend(t for h, t in texts.items() if h not in known)
         return known
 
-    def _write(self, p: _Prepared, vectors: dict[str, np.ndarray]) -> None:
-        """One article, all or nothing; skipped if another writer stored this version meanwhile."""
-        doc = p.document
+    def _write(self, batch: Sequence[_Prepared], vectors: dict[str, np.ndarray]) -> None:
+        """A batch of articles in one transaction, all or nothing; an article another writer
+        stored in this version meanwhile is skipped, an older version replaced."""
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
-            row = conn.execute("SELECT content_hash FROM documents WHERE id = %s", (doc.id,)).fetchone()
-            if row is not None and row[0] == p.digest:
+            ids = [p.document.id for p in batch]
+            stored = dict(conn.execute("SELECT id, content_hash FROM documents WHERE id = ANY(%s)", (ids,)).fetchall())
+            batch = [p for p in {p.document.id: p for p in batch}.values() if stored.get(p.document.id) != p.digest]
+            for p in batch:
+                if p.document.id in stored:
+                    _delete(conn, p.document.id)
+            if not batch:
                 return
-            if row is not None:
-                _delete(conn, doc.id)
-            conn.execute(
-                "INSERT INTO documents VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (doc.id, p.digest, doc.title, doc.text, doc.outlet, list(doc.authors), doc.date, doc.source),
-            )
-            n = len(p.sentences) + len(p.passages)
+            n = sum(len(p.sentences) + len(p.passages) for p in batch)
             ids = [i for (i,) in conn.execute("SELECT nextval('askdefector_ids') FROM generate_series(1, %s)", (n,))]
-            sentence_ids, passage_ids = ids[: len(p.sentences)], ids[len(p.sentences) :]
-            at = {s.start: i for s, i in zip(p.sentences, sentence_ids)}
-            with conn.cursor().copy(
-                "COPY sentences (id, doc_id, ord, paragraph, start, stop, text_hash, terms, embedding) FROM STDIN"
-            ) as copy:
-                for ord_, (s, i, h, terms) in enumerate(zip(p.sentences, sentence_ids, p.sentence_hashes, p.sentence_terms)):
-                    copy.write_row((i, doc.id, ord_, s.paragraph, s.start, s.end, h, terms, vectors[h]))
-            with conn.cursor().copy(
-                "COPY passages (id, doc_id, ord, paragraph, start, stop, members, text_hash, length, embedding) FROM STDIN"
-            ) as copy:
-                for ord_, (q, i, h, words) in enumerate(zip(p.passages, passage_ids, p.passage_hashes, p.passage_terms)):
-                    members = [at[start] for start, _ in q.sentences]
-                    copy.write_row((i, doc.id, ord_, q.paragraph, q.start, q.end, members, h, len(words), vectors[h]))
-            with conn.cursor().copy("COPY postings (term, passage_id, tf, length) FROM STDIN") as copy:
-                for i, words in zip(passage_ids, p.passage_terms):
-                    for term, tf in Counter(words).items():
-                        copy.write_row((term, i, tf, len(words)))
-            counts = Counter(t for words in p.passage_terms for t in set(words))
-            sentence_counts = Counter(t for terms in p.sentence_terms for t in terms)
-            rows = sorted((t, counts.get(t, 0), sentence_counts.get(t, 0)) for t in counts.keys() | sentence_counts.keys())
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO terms VALUES (%s, %s, %s) ON CONFLICT (term) DO UPDATE"
-                    " SET passages = terms.passages + excluded.passages, sentences = terms.sentences + excluded.sentences",
-                    rows,
-                )
+            cur = conn.cursor()
+            with cur.copy("COPY documents (id, content_hash, title, text, outlet, authors, date, source) FROM STDIN") as copy:
+                for p in batch:
+                    d = p.document
+                    copy.write_row((d.id, p.digest, d.title, d.text, d.outlet, list(d.authors), d.date, d.source))
+            _copy_rows(conn, batch, iter(ids), vectors)
+            counts: Counter[str] = Counter()
+            sentence_counts: Counter[str] = Counter()
+            for p in batch:
+                counts.update(t for words in p.passage_terms for t in set(words))
+                sentence_counts.update(t for terms in p.sentence_terms for t in terms)
+            terms = sorted(counts.keys() | sentence_counts.keys())
             conn.execute(
-                "UPDATE totals SET documents = documents + 1, passages = passages + %s, sentences = sentences + %s,"
+                "INSERT INTO terms SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) ON CONFLICT (term) DO UPDATE"
+                " SET passages = terms.passages + excluded.passages, sentences = terms.sentences + excluded.sentences",
+                (terms, [counts[t] for t in terms], [sentence_counts[t] for t in terms]),
+            )
+            conn.execute(
+                "UPDATE totals SET documents = documents + %s, passages = passages + %s, sentences = sentences + %s,"
                 " passage_length = passage_length + %s",
-                (len(p.passages), len(p.sentences), sum(len(w) for w in p.passage_terms)),
+                (
+                    len(batch),
+                    sum(len(p.passages) for p in batch),
+                    sum(len(p.sentences) for p in batch),
+                    sum(len(w) for p in batch for w in p.passage_terms),
+                ),
             )
 
     def delete(self, doc_ids: Collection[str]) -> int:
@@ -309,6 +302,40 @@ class PostgresStore:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
                 removed += _delete(conn, doc_id)
         return removed
+
+
+def _copy_rows(conn, batch: Sequence[_Prepared], ids: Iterator[int], vectors: dict[str, np.ndarray]) -> None:
+    """The batch's sentences, passages and postings, each table in one binary COPY (pgvector's
+    text form costs a millisecond a vector in Python)."""
+    passage_ids: list[list[int]] = []
+    with conn.cursor().copy(
+        "COPY sentences (id, doc_id, ord, paragraph, start, stop, text_hash, terms, embedding) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(["int8", "text", "int4", "int4", "int4", "int4", "text", "text[]", "vector"])
+        sentence_at = []
+        for p in batch:
+            at = {}
+            for number, (s, h, terms) in enumerate(zip(p.sentences, p.sentence_hashes, p.sentence_terms)):
+                at[s.start] = i = next(ids)
+                copy.write_row((i, p.document.id, number, s.paragraph, s.start, s.end, h, terms, vectors[h]))
+            sentence_at.append(at)
+    with conn.cursor().copy(
+        "COPY passages (id, doc_id, ord, paragraph, start, stop, members, text_hash, length, embedding) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(["int8", "text", "int4", "int4", "int4", "int4", "int8[]", "text", "int4", "vector"])
+        for p, at in zip(batch, sentence_at):
+            mine = []
+            for number, (q, h, words) in enumerate(zip(p.passages, p.passage_hashes, p.passage_terms)):
+                mine.append(i := next(ids))
+                members = [at[start] for start, _ in q.sentences]
+                copy.write_row((i, p.document.id, number, q.paragraph, q.start, q.end, members, h, len(words), vectors[h]))
+            passage_ids.append(mine)
+    with conn.cursor().copy("COPY postings (term, passage_id, tf, length) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "int8", "int4", "int4"])
+        for p, mine in zip(batch, passage_ids):
+            for i, words in zip(mine, p.passage_terms):
+                for term, tf in Counter(words).items():
+                    copy.write_row((term, i, tf, len(words)))
 
 
 def _delete(conn, doc_id: str) -> int:

@@ -1,4 +1,4 @@
-"""Stage 3b: embeddings computed once, kept on disk, keyed by model identity and text hash.
+"""Embeddings computed once, kept on disk, keyed by model identity and text hash.
 
 Layout under the cache folder: one sub-folder per model, holding ``manifest.json`` and ``.npy``
 shards. The manifest lists each shard with the content hashes of its rows. Shards are written
@@ -10,26 +10,19 @@ two runs at once take turns; readers need no lock and retry if a writer swaps sh
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import io
 import json
 import os
 import re
-import shutil
-import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .embeddings import Embedder, ProgressFn
-from . import lexical
-from .lexical import LexicalIndex
-from .passages import Sentence, document_sentences
-from .types import Document
+from ..embeddings import Embedder, ProgressFn
+from .files import Notify, atomic_write_bytes, busy, text_hash, write_lock
 
 FORMAT = 1
 BATCH = 512  # texts embedded and written between two manifest updates
@@ -37,77 +30,12 @@ PROGRESS_STEP = 64  # texts embedded between two updates of the progress bar
 # Shards up to this size are checked for NaN and infinity when read (about 1 ms per 4 MB); above
 # it, reading every value would cost more than opening the cache does.
 CHECK_VALUES_UP_TO = 256 * 1024 * 1024
-LOCK = ".lock"
 _SHARD_NAME = re.compile(r"shard-[0-9a-f]{16}\.npy")
-
-Notify = Callable[[str], None]
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def model_folder_name(model_id: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model_id).strip("-.")[:60] or "model"
     return f"{slug}-{hashlib.sha256(model_id.encode()).hexdigest()[:8]}"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextlib.contextmanager
-def write_lock(folder: Path, notify: Notify | None = None, wait: bool = True) -> Iterator[bool]:
-    """Hold ``folder``'s lock file while writing; yields False when the folder can't be written,
-    or, with ``wait`` False, when another process holds the lock."""
-    import fcntl
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        yield False
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not wait:
-                yield False
-                return
-            if notify:
-                notify(f"waiting for another askdefector to finish writing {folder} ...")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield True
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _busy(folder: Path) -> bool:
-    """Whether another process holds ``folder``'s write lock right now."""
-    import fcntl
-
-    try:
-        fd = os.open(folder / LOCK, os.O_RDONLY)
-    except OSError:
-        return False  # no lock file: nobody has written here yet
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
 
 
 class VectorCache:
@@ -284,7 +212,7 @@ def embed_with_cache(
     wanted = set(digests)
     if wanted.issubset(cache._rows) and len(cache) == len(wanted) and len(cache._shards) <= 1:
         return cache.get(digests), 0  # the common case: nothing to write, no lock needed
-    if not wait and _busy(cache.folder):
+    if not wait and busy(cache.folder):
         raise IndexBusy(f"another askdefector is writing {cache.folder}")
     with write_lock(cache.folder, notify) as can_write:
         if can_write:
@@ -310,137 +238,3 @@ def embed_with_cache(
             cache.add([d for d, _ in chunk], np.concatenate(parts))
         cache.compact(digests)
     return cache.get(digests), len(todo)
-
-
-class SentenceSpans:
-    """Sentence spans of each document text, kept in ``sentences.json`` so that opening an
-    unchanged corpus does not run the segmenter again. Keyed by the text's hash, so a span is
-    only ever applied to the exact text it was computed on."""
-
-    FILE = "sentences.json"
-    FORMAT = 2  # 2: each document's spans carry a check tying them to its text's hash
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-        self._spans: dict[str, list[list[int]]] = {}
-        self._used: set[str] = set()
-        self._changed = False
-        try:
-            data = json.loads((self.root / self.FILE).read_bytes())
-            if data.get("format") == self.FORMAT and data.get("segmenter") == _segmenter_version():
-                self._spans = {
-                    str(k): v["spans"] for k, v in data["docs"].items() if v.get("check") == _spans_check(str(k), v["spans"])
-                }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # no file or a damaged one: segment again and rewrite it
-
-    def segment(self, doc: Document) -> list[Sentence]:
-        digest = text_hash(doc.text)
-        self._used.add(digest)
-        cached = self._spans.get(digest)
-        if cached is not None and _valid_spans(cached, len(doc.text)):
-            return [Sentence(doc.id, p, s, e) for p, s, e in cached]
-        sentences = document_sentences(doc)
-        self._spans[digest] = [[x.paragraph, x.start, x.end] for x in sentences]
-        self._changed = True
-        return sentences
-
-    def save(self, notify: Notify | None = None) -> None:
-        """Write the spans of the documents seen, if anything changed; never fails the caller."""
-        if not self._changed and set(self._spans) == self._used:
-            return
-        live = {d: {"spans": self._spans[d], "check": _spans_check(d, self._spans[d])} for d in sorted(self._used)}
-        data = {"format": self.FORMAT, "segmenter": _segmenter_version(), "docs": live}
-        with write_lock(self.root, notify, wait=False) as can_write:  # busy: the writer saves its own
-            if can_write:
-                with contextlib.suppress(OSError):
-                    atomic_write_bytes(self.root / self.FILE, json.dumps(data).encode())
-
-
-def _spans_check(digest: str, spans: object) -> str:
-    """A short hash of a text's hash and its spans: spans moved to another text don't match it."""
-    return hashlib.sha256(f"{digest}:{json.dumps(spans)}".encode()).hexdigest()[:16]
-
-
-def _valid_spans(spans: object, length: int) -> bool:
-    """Spans read back from disk are ordered (paragraph, start, end) integer triples inside the text."""
-    if not isinstance(spans, list):
-        return False
-    last = 0
-    try:
-        for paragraph, start, end in spans:
-            if not (type(paragraph) is type(start) is type(end) is int and paragraph >= 1 and last <= start < end <= length):
-                return False
-            last = end
-    except (TypeError, ValueError):  # not a triple
-        return False
-    return True
-
-
-@functools.cache
-def installed_version(package: str) -> str:
-    """An installed package's version, read from its ``.dist-info`` folder beside it without
-    importing it (importlib.metadata costs a one-question run about 12 ms); "" when not found."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(package)
-    if spec is not None and spec.origin:
-        site = Path(spec.origin).parent.parent
-        found = sorted(p.name[len(package) + 1 : -len(".dist-info")] for p in site.glob(f"{package}-*.dist-info"))
-        if len(found) == 1:
-            return found[0]
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return ""
-
-
-def _segmenter_version() -> str:
-    return f"syntok-{installed_version('syntok')}"
-
-
-def lexical_index(
-    root: str | os.PathLike[str],
-    texts: Sequence[str],
-    sentences: Sequence[str],
-    notify: Notify | None = None,
-    digests: Sequence[str] | None = None,
-    save: bool = True,
-) -> tuple[LexicalIndex, list[list[str]]]:
-    """BM25 over ``texts`` plus the terms of each sentence, read from ``root`` when built before.
-
-    Saved as ``lexical-<hash of all texts and settings>/``, written to a temporary folder and
-    renamed into place, so a reader finds either a whole index or none.
-    """
-    digest = hashlib.sha256()
-    for part in (lexical.K1, lexical.B, lexical.STOPWORDS, lexical.FORMAT, _segmenter_version(), len(texts), "distinct terms"):
-        digest.update(f"{part}\n".encode())
-    for h in digests if digests is not None else map(text_hash, (*texts, *sentences)):
-        digest.update(h.encode())
-    folder = Path(root) / f"lexical-{digest.hexdigest()[:24]}"
-    try:
-        index = LexicalIndex.load(folder)
-        terms = json.loads((folder / "terms.json").read_text("utf-8"))
-        if index.size == len(texts) and isinstance(terms, list) and len(terms) == len(sentences):
-            return index, terms
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # not built yet, or damaged: build again
-    index = LexicalIndex(texts)
-    terms = index.distinct_terms_of(sentences)
-    if not save:
-        return index, terms
-    with write_lock(Path(root), notify, wait=False) as can_write:  # busy: the writer saves its own
-        if can_write:
-            with contextlib.suppress(OSError):
-                tmp = Path(tempfile.mkdtemp(dir=root, prefix=".lexical-", suffix=".tmp"))
-                try:
-                    index.save(tmp)
-                    (tmp / "terms.json").write_text(json.dumps(terms))
-                    for old in Path(root).glob("lexical-*"):
-                        shutil.rmtree(old, ignore_errors=True)
-                    os.rename(tmp, folder)
-                finally:
-                    shutil.rmtree(tmp, ignore_errors=True)
-    return index, terms
