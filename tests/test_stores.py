@@ -319,3 +319,17 @@ def test_the_api_serves_answers_from_a_postgresql_store(postgres_kb):
         document = client.get(f"/api/documents/{quote['doc_id']}").json()
         assert answer["found"] and "five" in quote["text"]
         assert document["text"][quote["start"] : quote["end"]] == quote["text"]
+
+
+def test_a_large_postgresql_store_answers_alike_through_its_hnsw_indexes(postgres_kb, monkeypatch):
+    """Above EXACT_UP_TO passages the candidates come from HNSW and BM25's top: same answers here."""
+    from gold import ANSWERABLE
+
+    questions = [q for q, _ in ANSWERABLE[:10]]
+    exact = [postgres_kb.ask(q) for q in questions]
+    monkeypatch.setattr(postgres, "EXACT_UP_TO", 0)
+    with postgres_kb.store.reading() as reader:
+        found = reader.candidates(postgres_kb.embed_question(questions[0]), ["shot"], depth=5)
+        assert 0 < len(found.passages) < reader.size().passages  # a few nearest, not every passage
+    approximate = [postgres_kb.ask(q) for q in questions]
+    assert [a.quotes[0].text for a in approximate] == [a.quotes[0].text for a in exact]
