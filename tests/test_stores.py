@@ -42,6 +42,13 @@ def opener(request, tmp_path):
             kb.store.close()
 
 
+def _folder(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
 def _stored_texts(kb: askdefector.KnowledgeBase) -> dict[str, str]:
     found = {}
     for doc_id in ("ferry.txt", "bridge.txt", "train.txt"):
@@ -52,10 +59,7 @@ def _stored_texts(kb: askdefector.KnowledgeBase) -> dict[str, str]:
 
 
 def test_reindexing_stores_changed_and_new_articles_and_embeds_only_their_new_texts(opener, tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "ferry.txt").write_text(FERRY)
-    (folder / "bridge.txt").write_text(BRIDGE)
+    folder = _folder(tmp_path / "corpus", {"ferry.txt": FERRY, "bridge.txt": BRIDGE})
     first = opener(folder, HashEmbedder())
     assert first.report.documents == 2 and "leaves at noon" in first.search("ferry", k=1)[0].text
 
@@ -76,10 +80,7 @@ def test_reindexing_stores_changed_and_new_articles_and_embeds_only_their_new_te
 
 
 def test_a_quote_names_a_passage_that_can_be_looked_up_by_its_stable_id(opener, tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "ferry.txt").write_text(FERRY)
-    (folder / "bridge.txt").write_text(BRIDGE)
+    folder = _folder(tmp_path / "corpus", {"ferry.txt": FERRY, "bridge.txt": BRIDGE})
     kb = opener(folder, HashEmbedder())
     quote = kb.ask("When does the ferry leave?").quotes[0]
     passage = kb.passage(quote.passage)
@@ -182,13 +183,10 @@ def test_concurrent_writers_store_each_article_once(postgres_url):
 @pytest.mark.slow
 def test_two_index_processes_on_overlapping_folders_end_with_each_article_once(postgres_url, tmp_path):
     """Two `askdefector index --store` processes at once, sharing one article of three."""
-    folders = []
-    for name, files in (("one", {"ferry.txt": FERRY, "bridge.txt": BRIDGE}), ("two", {"bridge.txt": BRIDGE, "train.txt": TRAIN})):
-        folder = tmp_path / name
-        folder.mkdir()
-        for file, text in files.items():
-            (folder / file).write_text(text)
-        folders.append(folder)
+    folders = [
+        _folder(tmp_path / "one", {"ferry.txt": FERRY, "bridge.txt": BRIDGE}),
+        _folder(tmp_path / "two", {"bridge.txt": BRIDGE, "train.txt": TRAIN}),
+    ]
     script = textwrap.dedent(
         """
         import sys
@@ -223,7 +221,7 @@ def test_a_writer_killed_mid_index_leaves_whole_articles_only(postgres_url, tmp_
 
         class Slow(HashEmbedder):
             def encode(self, texts, batch_size=64):
-                time.sleep(0.05)
+                time.sleep(0.25)  # 40 articles take 10 s or more: the kill lands well before the end
                 return super().encode(texts, batch_size)
 
         docs = [Document(f"{i}.txt", f"Story {i}", f"Story {i} begins here. It has a middle. It ends on day {i}.") for i in range(40)]
@@ -305,6 +303,16 @@ def test_cli_indexes_a_folder_into_the_store_and_answers_from_it(postgres_url, t
     assert '"doc_id": "ferry.txt"' in capsys.readouterr().out
     assert main(["ferry", "--prune", "--cache", cache], embedder=HashEmbedder()) == 2
     assert "--prune only goes with" in capsys.readouterr().err
+
+
+def test_a_folder_of_unreadable_files_is_refused_before_it_can_prune_the_store(postgres_url, tmp_path):
+    options = {"cache_dir": tmp_path / "cache", "embedder": HashEmbedder(), "store": postgres_url}
+    askdefector.open(_folder(tmp_path / "corpus", {"ferry.txt": FERRY}), **options).close()
+    unreadable = _folder(tmp_path / "unreadable", {"empty.txt": ""})
+    with pytest.raises(askdefector.CorpusError, match="no readable articles"):
+        askdefector.open(unreadable, prune=True, **options)
+    with askdefector.open(None, **options) as kb:
+        assert kb.report.documents == 1
 
 
 def test_the_api_serves_answers_from_a_postgresql_store(postgres_kb):

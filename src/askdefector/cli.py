@@ -135,12 +135,12 @@ def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: bool = False):
+def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: bool = False, indexing: bool = False):
     import askdefector
     from .embeddings import DEFAULT_MODEL, terminal_progress
 
     corpus = args.corpus or default_corpus()
-    if args.store and not getattr(args, "indexing", False):
+    if args.store and not indexing:
         corpus = None  # a shared store is answered as it is: only `index` adds a folder to it
     kb = askdefector.open(
         corpus,
@@ -152,7 +152,7 @@ def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: b
         read_only=read_only,
         wait_for_writers=wait_for_writers,
         store=args.store,
-        prune=getattr(args, "prune", False),
+        prune=indexing and args.prune,
     )
     for path, reason in kb.report.skipped:
         warn(f"skipped {path}: {reason}")
@@ -198,8 +198,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    args.indexing = True
-    with _open(args, wait_for_writers=True) as kb:
+    with _open(args, wait_for_writers=True, indexing=True) as kb:
         report = kb.report
     skipped = len(report.skipped) + report.skipped_before
     print(

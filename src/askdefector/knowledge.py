@@ -17,7 +17,7 @@ from . import answer as answering
 from . import check
 from .cache.files import Notify
 from .cache.vectors import IndexBusy
-from .corpus import CorpusError, load_corpus
+from .corpus import Corpus, CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
 from .indexing import Index, IndexOutOfDate, IndexReport, build_index, fast_query_encoder
@@ -445,11 +445,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     embedder = embedder or SentenceTransformerEmbedder(model)  # an unknown model fails before any write
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(corpus_dir)
     records = CorpusRecords(cache_dir)
-    corpus = load_corpus(corpus_dir, notify, records)
-    if not corpus.documents:
-        bad = corpus.skipped or corpus.skipped_before
-        reason = "has no readable articles" if bad else "is empty (add .txt, .md or .html files)"
-        raise CorpusError(f"corpus folder {corpus_dir} {reason}")
+    corpus = _require_articles(load_corpus(corpus_dir, notify, records), corpus_dir)
 
     def build(documents: Sequence[Document], **options: object) -> KnowledgeBase:
         index = build_index(documents, embedder, cache_dir=cache_dir, progress=progress, notify=notify, **options)
@@ -468,6 +464,15 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     if not read_only:
         records.save(notify)  # only now: corpus.json always describes a complete index
     return kb
+
+
+def _require_articles(corpus: Corpus, corpus_dir: object) -> Corpus:
+    """``corpus``, unless it has no article to index (then ``CorpusError`` says why)."""
+    if not corpus.documents:
+        bad = corpus.skipped or corpus.skipped_before
+        reason = "has no readable articles" if bad else "is empty (add .txt, .md or .html files)"
+        raise CorpusError(f"corpus folder {corpus_dir} {reason}")
+    return corpus
 
 
 def _open_postgres(
@@ -492,10 +497,10 @@ def _open_postgres(
     corpus = None
     if writing:
         _check_path("corpus_dir", corpus_dir)
-        corpus = load_corpus(corpus_dir, notify)
-        if not corpus.documents and not corpus.skipped:
-            raise CorpusError(f"corpus folder {corpus_dir} is empty (add .txt, .md or .html files)")
-    dimension = int(embedder.encode(["?"]).shape[1]) if writing else None  # a new store takes the model's width
+        # a folder of unreadable files must not reach `prune`, which would empty the store
+        corpus = _require_articles(load_corpus(corpus_dir, notify), corpus_dir)
+    # Only a new store needs the model's width, and finding it loads the model: asked for then.
+    dimension = (lambda: int(embedder.encode(["?"]).shape[1])) if writing else None
     store = PostgresStore(url, embedder.model_id, dimension=dimension)
     embedded = 0
     if corpus is not None:

@@ -7,10 +7,11 @@ and sentences (all passages are scored exactly on a store of up to ``EXACT_UP_TO
 side is the same BM25 as the local store's (Lucene's IDF, ``lexical.K1``/``lexical.B``), summed in
 SQL over a postings table, so both stores rank alike.
 
-Writing: an article is stored in one transaction with its passages, sentences, postings and the
-counters BM25 needs, keyed by a hash of its content: unchanged articles are skipped, a changed one
-replaces its old version, a writer killed mid-way leaves nothing half-written. Writers take one
-advisory lock per article transaction (milliseconds; embedding runs outside it), readers none.
+Writing: a batch of articles is stored in one transaction with their passages, sentences,
+postings and the counters BM25 needs, each article keyed by a hash of its content: unchanged
+articles are skipped, a changed one replaces its old version, a writer killed mid-way leaves no
+article half-written. Writers take one advisory lock per transaction (the write itself; embedding
+runs outside it), readers none.
 The schema carries a version and numbered migrations, applied on open.
 """
 
@@ -20,7 +21,7 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -146,9 +147,12 @@ class WriteReport:
 class PostgresStore:
     """A store in a PostgreSQL database with pgvector 0.5 or newer; see the module's docstring."""
 
-    def __init__(self, url: str, model_id: str, dimension: int | None = None, max_connections: int = 8) -> None:
+    def __init__(
+        self, url: str, model_id: str, dimension: int | Callable[[], int] | None = None, max_connections: int = 8
+    ) -> None:
         """Connect to ``url`` and migrate its schema. A new store needs ``dimension`` (the model's
-        vector width); an existing one must have been built with ``model_id``."""
+        vector width, or a function giving it, called only then); an existing one must have been
+        built with ``model_id``."""
         try:
             import psycopg
             from pgvector.psycopg import register_vector
@@ -184,7 +188,7 @@ class PostgresStore:
             if not done:
                 if dimension is None:
                     raise StoreError("the PostgreSQL store is empty: index articles into it first (askdefector index --store ...)")
-                dimension_sql = int(dimension)
+                dimension_sql = int(dimension() if callable(dimension) else dimension)
             else:
                 dimension_sql = int(conn.execute("SELECT value FROM askdefector_meta WHERE key = 'dimension'").fetchone()[0])
             for version in sorted(set(MIGRATIONS) - done):
@@ -218,8 +222,8 @@ class PostgresStore:
         batch_texts: int = 512,
     ) -> WriteReport:
         """Store ``documents``: new and changed ones are split, embedded (reusing any vector the
-        store already has for the same text) and written, one transaction each; with ``prune``,
-        stored articles not among ``documents`` are deleted."""
+        store already has for the same text) and written, a batch of about ``batch_texts`` new
+        texts per transaction; with ``prune``, stored articles not among ``documents`` are deleted."""
         with self._pool.connection() as conn:
             stored = dict(conn.execute("SELECT id, content_hash FROM documents").fetchall())
         todo = [d for d in documents if stored.get(d.id) != content_hash(d)]
@@ -338,19 +342,19 @@ def _copy_rows(conn, batch: Sequence[_Prepared], ids: Iterator[int], vectors: di
         "COPY passages (id, doc_id, ord, paragraph, start, stop, members, text_hash, length, embedding) FROM STDIN (FORMAT BINARY)"
     ) as copy:
         copy.set_types(["int8", "text", "int4", "int4", "int4", "int4", "int8[]", "text", "int4", "vector"])
+        members: list[tuple[int, list[int]]] = []  # (passage id, its sentence ids)
         for p, at in zip(batch, sentence_at):
             mine = []
             for number, (q, h, words) in enumerate(zip(p.passages, p.passage_hashes, p.passage_terms)):
                 mine.append(i := next(ids))
-                members = [at[start] for start, _ in q.sentences]
-                copy.write_row((i, p.document.id, number, q.paragraph, q.start, q.end, members, h, len(words), vectors[h]))
+                members.append((i, [at[start] for start, _ in q.sentences]))
+                copy.write_row((i, p.document.id, number, q.paragraph, q.start, q.end, members[-1][1], h, len(words), vectors[h]))
             passage_ids.append(mine)
     with conn.cursor().copy("COPY passage_members (sentence_id, passage_id) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["int8", "int8"])
-        for p, at, mine in zip(batch, sentence_at, passage_ids):
-            for q, i in zip(p.passages, mine):
-                for member in dict.fromkeys(at[start] for start, _ in q.sentences):
-                    copy.write_row((member, i))
+        for i, sentence_ids in members:
+            for member in dict.fromkeys(sentence_ids):
+                copy.write_row((member, i))
     with conn.cursor().copy("COPY postings (term, passage_id, tf, length) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["text", "int8", "int4", "int4"])
         for p, mine in zip(batch, passage_ids):
@@ -443,6 +447,13 @@ def _prepare(doc: Document, analyzer: Analyzer) -> _Prepared:
     )
 
 
+# Each passage's own cosine and its closest sentence's, for the passages in {passages}.
+_SCORED = (
+    "SELECT p.id, 1 - (p.embedding <=> %(q)s), max(1 - (s.embedding <=> %(q)s)) FROM {passages}"
+    " JOIN sentences s ON s.id = ANY(p.members) GROUP BY p.id ORDER BY p.id"
+)
+
+
 class PostgresReader:
     """One read-only transaction: everything a question reads comes from one version of the store."""
 
@@ -469,20 +480,15 @@ class PostgresReader:
         exact = passages <= EXACT_UP_TO
         lexical = self._bm25(terms, passages, length / passages, None if exact else depth)
         if exact:
-            rows = self.conn.execute(
-                "SELECT p.id, 1 - (p.embedding <=> %(q)s), max(1 - (s.embedding <=> %(q)s)) FROM passages p"
-                " JOIN sentences s ON s.id = ANY(p.members) GROUP BY p.id ORDER BY p.id",
-                {"q": vector},
-            ).fetchall()
+            rows = self.conn.execute(_SCORED.format(passages="passages p"), {"q": vector}).fetchall()
         else:
             self.conn.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, depth)}")
             near = [i for (i,) in self.conn.execute("SELECT id FROM passages ORDER BY embedding <=> %s LIMIT %s", (vector, depth))]
             close = [i for (i,) in self.conn.execute("SELECT id FROM sentences ORDER BY embedding <=> %s LIMIT %s", (vector, depth))]
             rows = self.conn.execute(
                 "WITH c AS (SELECT DISTINCT id FROM (SELECT unnest(%(ids)s::bigint[]) AS id UNION ALL"
-                " SELECT passage_id FROM passage_members WHERE sentence_id = ANY(%(close)s::bigint[])) u)"
-                " SELECT p.id, 1 - (p.embedding <=> %(q)s), max(1 - (s.embedding <=> %(q)s)) FROM c JOIN passages p USING (id)"
-                " JOIN sentences s ON s.id = ANY(p.members) GROUP BY p.id ORDER BY p.id",
+                " SELECT passage_id FROM passage_members WHERE sentence_id = ANY(%(close)s::bigint[])) u) "
+                + _SCORED.format(passages="c JOIN passages p USING (id)"),
                 {"ids": near + list(lexical), "close": close, "q": vector},
             ).fetchall()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
@@ -578,13 +584,4 @@ class PostgresReader:
     def document_terms(self, doc_id: str) -> frozenset[str]:
         rows = self.conn.execute("SELECT DISTINCT unnest(terms) FROM sentences WHERE doc_id = %s", (doc_id,))
         return frozenset(t for (t,) in rows)
-
-
-def open_store(url: str, embedder: Embedder) -> PostgresStore:
-    """A ``PostgresStore`` for ``embedder``'s vectors, created if the database has none."""
-    return PostgresStore(url, embedder.model_id, dimension=_dimension(embedder))
-
-
-def _dimension(embedder: Embedder) -> int:
-    return int(embedder.encode(["dimension"]).shape[1])
 
