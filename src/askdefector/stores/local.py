@@ -23,8 +23,8 @@ class LocalStore:
         self.index = index
         self.analyzer: Analyzer = index.lexical.analyzer
         self._sentences = index.sentences
-        self._sentence_at = {(doc, start): i for i, (doc, _, start, _) in enumerate(index.sentences)}
-        self._members = _members(index.passages, self._sentence_at)
+        sentence_at = {(doc, start): i for i, (doc, _, start, _) in enumerate(index.sentences)}
+        self._members = _members(index.passages, sentence_at)
         self._by_key: dict[str, int] | None = None
         self._idf: dict[str, float] | None = None
         self._doc_sentences: dict[str, tuple[int, int]] | None = None  # each article's first and last + 1 sentence
