@@ -63,8 +63,12 @@ def prepare(data: Path, squad_path: Path, largest: int) -> None:
 
     data.mkdir(parents=True, exist_ok=True)
     documents, questions = squad.load_squad(squad_path)
-    kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=ROOT / "benchmarks" / ".cache")
-    index = kb.store.index
+    from askdefector.embeddings import SentenceTransformerEmbedder
+    from askdefector.indexing import build_index
+
+    embedder = SentenceTransformerEmbedder()
+    index = build_index(documents, embedder, cache_dir=ROOT / "benchmarks" / ".cache")
+    kb = askdefector.KnowledgeBase(index, embedder)
     sources = np.concatenate([index.passage_vectors, index.sentence_vectors])
     words = [p.text.split() for p in index.passages] + [t.split() for t in index.sentence_texts]
     np.save(data / "questions.npy", np.stack([kb.embed_question(q) for q, _, _ in questions[:QUESTIONS]]))

@@ -130,7 +130,9 @@ def indexing(squad_path: Path, articles: int, cache: Path) -> dict:
 
     documents, _ = squad.load_squad(squad_path, articles)
     model = SentenceTransformerEmbedder()
-    probe = askdefector.KnowledgeBase.from_documents(documents, embedder=model).store.index  # texts, no cache
+    from askdefector.indexing import build_index
+
+    probe = build_index(documents, model)  # texts, no cache
     titled = [f"{probe.documents[p.doc_id].title}: {p.text}" for p in probe.passages]
     texts = list(dict.fromkeys(titled + probe.sentence_texts))
     export = cache / model_folder_name(model.model_id) / "onnx"
@@ -170,7 +172,7 @@ def open_time(squad_path: Path, cache: Path, copies: int, runs: int) -> dict:
         t = time.perf_counter()
         askdefector.KnowledgeBase.from_documents(docs, cache_dir=cache)
         seconds.append(time.perf_counter() - t)
-    return {"passages": len(kb.store.index.passages), "open_s": statistics.median(seconds)}
+    return {"passages": kb.report.passages, "open_s": statistics.median(seconds)}
 
 
 def main(argv=None) -> int:

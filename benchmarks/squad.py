@@ -90,8 +90,9 @@ def contains_answer(quote: str, answers: list[str]) -> bool:
 
 
 def evaluate(kb, questions, search_depth: int = 60):
-    index = kb.store.index  # the local store's arrays, for the one-ranking baselines
-    passage_doc = [p.doc_id for p in index.passages]
+    store = kb.store  # the local store's columns, for the one-ranking baselines
+    passages = store.passages(range(store.size().passages))
+    passage_doc = [p.doc_id for p in passages]
     ranks = {s: [] for s in SYSTEMS}
     correct = Counter()
     lengths = {s: [] for s in SYSTEMS}
@@ -113,19 +114,19 @@ def evaluate(kb, questions, search_depth: int = 60):
         lengths["askdefector"].append(len(quote))
 
         t = time.perf_counter()
-        lexical = index.lexical.scores(question)
+        lexical = store.lexical.scores(question)
         order = top_k(lexical, search_depth)
         seconds["BM25 alone"] += time.perf_counter() - t
         ranks["BM25 alone"].append(paragraph_rank((passage_doc[p] for p in order), doc_id))
-        top = index.passages[int(order[0])].text if lexical.any() else ""
+        top = passages[int(order[0])].text if lexical.any() else ""
         correct["BM25 alone"] += contains_answer(top, answers)
         lengths["BM25 alone"].append(len(top))
 
         t = time.perf_counter()
-        order = top_k(index.passage_vectors @ vector, search_depth)
+        order = top_k(store.columns.passage_vectors @ vector, search_depth)
         seconds["dense alone"] += encode + time.perf_counter() - t
         ranks["dense alone"].append(paragraph_rank((passage_doc[p] for p in order), doc_id))
-        top = index.passages[int(order[0])].text
+        top = passages[int(order[0])].text
         correct["dense alone"] += contains_answer(top, answers)
         lengths["dense alone"].append(len(top))
     n = len(questions)
@@ -263,13 +264,14 @@ def build(documents, cache: Path, model: str):
     t = time.perf_counter()
     kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=cache, model=model)
     total = time.perf_counter() - t
-    n = len(kb.store.index.passages)
+    texts = [p.text for p in kb.store.passages(range(kb.store.size().passages))]
+    n = len(texts)
     t = time.perf_counter()
-    LexicalIndex([p.text for p in kb.store.index.passages])
+    LexicalIndex(texts)
     lexical = time.perf_counter() - t
     embedder = SentenceTransformerEmbedder(model)
     t = time.perf_counter()
-    embed_with_cache([p.text for p in kb.store.index.passages], embedder, VectorCache(cache / "dense-baseline", embedder.model_id))
+    embed_with_cache(texts, embedder, VectorCache(cache / "dense-baseline", embedder.model_id))
     dense = time.perf_counter() - t
     rates = {"askdefector": n / total, "BM25 alone": n / lexical, "dense alone": n / dense}
     return kb, rates, kb.report.embedded
@@ -318,7 +320,7 @@ def compare_stores(kb, documents, answerable, url: str, cache: Path) -> dict:
     from askdefector.stores.postgres import PostgresStore
 
     embedder = kb.embedder
-    store = PostgresStore(url, embedder.model_id, dimension=kb.store.index.passage_vectors.shape[1])
+    store = PostgresStore(url, embedder.model_id, dimension=kb.store.columns.passage_vectors.shape[1])
     t = time.perf_counter()
     store.add(documents, _CachedFirst(embedder, VectorCache(cache, embedder.model_id)))
     insert_s = time.perf_counter() - t
@@ -415,7 +417,7 @@ def main(argv=None) -> int:
         "file": str(args.path),
         "paragraphs": len(documents),
         "questions": len(questions),
-        "passages": len(kb.store.index.passages),
+        "passages": kb.report.passages,
         "embedded_this_run": embedded,
         "systems": table,
         "shipped_articles": on_articles,
@@ -438,7 +440,7 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions, {len(kb.store.index.passages)} passages")
+    print(f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions, {kb.report.passages} passages")
     print(f"{'system':<13} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} {'quote acc':>9} {'quote chars':>11} {'ms/q':>7} {'index p/s':>10}")
     for s in SYSTEMS:
         row = table[s]

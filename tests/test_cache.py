@@ -26,7 +26,7 @@ def test_second_run_embeds_nothing(tmp_path, hash_embedder):
     again = HashEmbedder()
     second = build(DOCS, tmp_path, again)
     assert second.report.embedded == 0 and again.calls == []
-    np.testing.assert_array_equal(first.store.index.passage_vectors, second.store.index.passage_vectors)
+    np.testing.assert_array_equal(first.store.columns.passage_vectors, second.store.columns.passage_vectors)
 
 
 def test_editing_one_article_embeds_only_its_texts(tmp_path, hash_embedder):
@@ -46,7 +46,7 @@ def test_models_never_share_vectors(tmp_path):
     kb2 = build(DOCS, tmp_path, two)
     assert kb2.report.embedded == kb1.report.embedded  # nothing reused across models
     assert kb1.report.cache_dir != kb2.report.cache_dir
-    assert not np.allclose(kb1.store.index.passage_vectors, kb2.store.index.passage_vectors)
+    assert not np.allclose(kb1.store.columns.passage_vectors, kb2.store.columns.passage_vectors)
     # and each model still finds its own vectors afterwards
     assert build(DOCS, tmp_path, HashEmbedder("model-one")).report.embedded == 0
 
@@ -84,7 +84,7 @@ def test_damaged_manifest_is_rebuilt_not_served(tmp_path, hash_embedder):
     again = build(DOCS, tmp_path, embedder)
     assert again.report.embedded == kb.report.embedded
     assert any("damaged" in w for w in again.report.warnings)
-    np.testing.assert_array_equal(kb.store.index.passage_vectors, again.store.index.passage_vectors)
+    np.testing.assert_array_equal(kb.store.columns.passage_vectors, again.store.columns.passage_vectors)
 
 
 def test_truncated_shard_is_detected(tmp_path, hash_embedder):
@@ -120,7 +120,7 @@ def test_unchanged_articles_are_not_segmented_again(tmp_path, monkeypatch):
     edited = [DOCS[0], Document("b.md", "B", "A doctor saved him. He lost blood.")]
     second = build(edited, tmp_path, HashEmbedder())
     assert calls == ["b.md"]  # only the edited article went through the segmenter
-    assert [p.text for p in second.store.index.passages if p.doc_id == "a.md"] == [p.text for p in first.store.index.passages if p.doc_id == "a.md"]
+    assert [p.text for p in _passages(second) if p.doc_id == "a.md"] == [p.text for p in _passages(first) if p.doc_id == "a.md"]
 
 
 @pytest.mark.parametrize("content", ["{oops", '{"format": 1, "segmenter": "%s", "docs": {"%s": [[1, 0, 9999]]}}'])
@@ -132,8 +132,8 @@ def test_damaged_or_forged_sentence_spans_are_recomputed(tmp_path, content):
         content = content % (segmenter_version(), text_hash(DOCS[0].text))
     (tmp_path / SentenceSpans.FILE).write_text(content)
     again = build(DOCS, tmp_path, HashEmbedder())
-    assert [(p.start, p.end) for p in again.store.index.passages] == [(p.start, p.end) for p in first.store.index.passages]
-    for p in again.store.index.passages:
+    assert [(p.start, p.end) for p in _passages(again)] == [(p.start, p.end) for p in _passages(first)]
+    for p in _passages(again):
         assert again.document(p.doc_id).text[p.start : p.end] == p.text
 
 
@@ -165,3 +165,7 @@ def test_opening_says_what_it_does_and_shows_progress_from_the_start(tmp_path, h
     messages.clear()
     askdefector.open(corpus, tmp_path / "cache", embedder=hash_embedder, notify=messages.append)
     assert messages == []  # nothing to read or embed the second time
+
+
+def _passages(kb):
+    return kb.store.passages(range(kb.report.passages))

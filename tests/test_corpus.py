@@ -227,20 +227,21 @@ def test_an_unchanged_folder_is_not_read_again(tmp_path, hash_embedder, monkeypa
     reads.clear()
     second = askdefector.open(folder, cache, embedder=hash_embedder)
     assert reads == [] and second.report.skipped == () and second.report.skipped_before == 1
-    assert [d.text for d in second.store.index.documents.values()] == [d.text for d in first.store.index.documents.values()]
-    assert second.store.index.documents["3.txt"].source == str(folder / "3.txt")
+    assert [d[0] for d in second.store.columns.documents] == [d[0] for d in first.store.columns.documents]
+    assert all(second.document(d[0]).text == first.document(d[0]).text for d in first.store.columns.documents)
+    assert second.document("3.txt").source == str(folder / "3.txt")
 
     (folder / "3.txt").write_text("Story 3\n\nThe ferry number 3 now leaves at dawn.")
     os.utime(folder / "3.txt", ns=(1, 1))  # even an edit that keeps the size is seen by its time
     (folder / "bad.txt").write_text("Fixed\n\nThe ferry is mended.")
     third = askdefector.open(folder, cache, embedder=hash_embedder)
     assert sorted(reads) == ["3.txt", "bad.txt"]
-    assert "dawn" in third.store.index.documents["3.txt"].text and "bad.txt" in third.store.index.documents
+    assert "dawn" in third.document("3.txt").text and third.document("bad.txt") is not None
 
     (cache / "corpus.json").write_bytes(b"\x00 damaged")
     reads.clear()
     fourth = askdefector.open(folder, cache, embedder=hash_embedder)
-    assert len(reads) == 6 and "dawn" in fourth.store.index.documents["3.txt"].text
+    assert len(reads) == 6 and "dawn" in fourth.document("3.txt").text
 
 
 def test_a_bad_file_is_reported_when_found_not_on_every_question(tmp_path, capsys):

@@ -67,7 +67,7 @@ def test_numpy_scores_and_words_agree_with_bm25s(kb):
 
     from gold import ANSWERABLE, UNANSWERABLE
 
-    texts = [p.text for p in kb.store.index.passages]
+    texts = [p.text for p in kb.store.passages(range(kb.store.size().passages))]
     index = LexicalIndex(texts)
     reference = bm25s.BM25(k1=0.9, b=0.4)
     stemmer = Stemmer.Stemmer("english")

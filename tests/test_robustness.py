@@ -162,7 +162,7 @@ def test_damaged_cache_is_detected_and_rebuilt_never_served(tmp_path, damage, ex
     again = build(tmp_path, embedder)
     assert any(expected in w for w in again.report.warnings), again.report.warnings
     assert again.report.embedded == first.report.embedded  # rebuilt from the texts
-    np.testing.assert_array_equal(first.store.index.passage_vectors, again.store.index.passage_vectors)
+    np.testing.assert_array_equal(first.store.columns.passage_vectors, again.store.columns.passage_vectors)
     assert build(tmp_path).report.embedded == 0  # and the rebuilt cache is sound
 
 

@@ -14,12 +14,9 @@ or document that scores nearly as well (so a fact both articles state is cited f
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 from .stores import SentenceRecord
 
@@ -61,13 +58,6 @@ def coverage(query_terms: Collection[str], sentence_terms: Collection[str], idf:
     distinct = set(query_terms)
     total = sum(idf.get(t, 0.0) for t in distinct)
     return sum(idf.get(t, 0.0) for t in distinct.intersection(sentence_terms)) / total if total else 0.0
-
-
-def inverse_document_frequency(term_sets: Sequence[Collection[str]]) -> dict[str, float]:
-    """log(1 + N / df) of every term over the given sentences (each listing its terms once)."""
-    counts = Counter(chain.from_iterable(term_sets))
-    n = len(term_sets)
-    return {t: math.log(1 + n / c) for t, c in counts.items()}
 
 
 def answer_pattern(question: str) -> re.Pattern[str] | None:

@@ -74,7 +74,7 @@ class KnowledgeBase:
         if isinstance(store, Index):
             query_encoder = query_encoder or store.query_encoder
             report = report or store.report
-            store = LocalStore(store)
+            store = LocalStore.from_index(store)
         self.store = store
         self.analyzer = store.analyzer
         self.embedder = embedder

@@ -1,107 +1,138 @@
-"""The local store: a built ``Index`` (arrays and files beside the corpus) behind the ``Store``
-seam. No server; one process's memory, the arrays memory-mapped or held once."""
+"""The local store: the columns of ``stores.columns`` (built now, or memory-mapped from a folder)
+behind the ``Store`` seam. No server; nothing is held per passage or per sentence, so a question
+reads only the rows it touches."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from ..analyzer import Analyzer
-from ..answer import inverse_document_frequency
 from ..indexing import Index
+from ..lexical import LexicalIndex
 from ..search import top_k
 from ..types import Document, Passage
+from ..vector_index import VectorIndex
 from . import Candidates, SentenceRecord, StoreSize
+from . import columns as cols
+from .columns import DOC, END, P_COUNT, P_DOC, P_FIRST, P_NUMBER, PARAGRAPH, START, Columns
 
 
 class LocalStore:
-    """Answers the engine's questions from an ``Index`` made by ``build_index``."""
+    """Answers the engine's questions from ``Columns``, a vector index over their passages and BM25."""
 
-    def __init__(self, index: Index) -> None:
-        self.index = index
-        self.analyzer: Analyzer = index.lexical.analyzer
-        self._sentences = index.sentences
-        sentence_at = {(doc, start): i for i, (doc, _, start, _) in enumerate(index.sentences)}
-        self._members = _members(index.passages, sentence_at)
-        self._by_key: dict[str, int] | None = None
-        self._idf: dict[str, float] | None = None
-        self._doc_sentences: dict[str, tuple[int, int]] | None = None  # each article's first and last + 1 sentence
-        self._doc_terms: dict[str, frozenset[str]] = {}
+    def __init__(self, columns: Columns, nearest: VectorIndex, lexical: LexicalIndex) -> None:
+        self.columns = columns
+        self.nearest = nearest
+        self.lexical = lexical
+        self.analyzer: Analyzer = lexical.analyzer
+        self._document = lru_cache(maxsize=256)(columns.document)  # texts decoded once while in use
+
+    @classmethod
+    def from_index(cls, index: Index) -> LocalStore:
+        """The store of an index ``build_index`` just made."""
+        sentence_at = {(s.doc_id, s.start): i for i, s in enumerate(index.sentences)}
+        passages = [(p.doc_id, p.paragraph, sentence_at[(p.doc_id, p.sentences[0][0])], len(p.sentences)) for p in index.passages]
+        columns = cols.build(
+            list(index.documents.values()), index.sentences, passages, index.sentence_terms, index.passage_vectors, index.sentence_vectors
+        )
+        return cls(columns, index.nearest, index.lexical)
 
     def reading(self) -> AbstractContextManager[LocalStore]:
         return nullcontext(self)  # nothing changes under a reader: a new index is a new store
 
     def size(self) -> StoreSize:
-        return StoreSize(len(self.index.documents), len(self.index.passages), len(self._sentences))
+        c = self.columns
+        return StoreSize(len(c.documents), len(c.passage_rows), len(c.sentence_rows))
 
     def candidates(self, vector: np.ndarray, terms: Sequence[str], depth: int) -> Candidates:
-        index = self.index
-        lexical = index.lexical.scores_of(terms)
-        if index.nearest.kind == "exact":
-            rows = np.arange(len(index.passages))
-            dense = index.passage_vectors @ vector if rows.size else np.zeros(0, np.float32)
-            best = (index.sentence_vectors @ vector)[self._members].max(axis=1) if rows.size else dense
+        c = self.columns
+        lexical = self.lexical.scores_of(terms)
+        if self.nearest.kind == "exact":
+            rows = np.arange(len(c.passage_rows))
+            dense = c.passage_vectors @ vector if rows.size else np.zeros(0, np.float32)
+            best = (c.sentence_vectors @ vector)[self._members(rows)].max(axis=1) if rows.size else dense
             return Candidates(rows, dense, best, lexical)
         # A large store: the nearest passages and the best BM25 ones (whose maximum is the store's)
-        near, _ = index.nearest.search(vector, depth)
+        near, _ = self.nearest.search(vector, depth)
         rows = np.union1d(near, top_k(lexical, depth)).astype(np.int64)
-        members = self._members[rows]
-        best = (index.sentence_vectors[members.ravel()] @ vector).reshape(members.shape).max(axis=1)
-        return Candidates(rows, index.passage_vectors[rows] @ vector, best, lexical[rows])
+        members = self._members(rows)
+        best = (c.sentence_vectors[members.ravel()] @ vector).reshape(members.shape).max(axis=1)
+        return Candidates(rows, c.passage_vectors[rows] @ vector, best, lexical[rows])
+
+    def _members(self, rows: np.ndarray) -> np.ndarray:
+        """Each passage's sentence ids as one padded array (short rows repeat their last)."""
+        p = self.columns.passage_rows[rows]
+        first, count = p[:, P_FIRST].astype(np.int64), p[:, P_COUNT].astype(np.int64)
+        return first[:, None] + np.minimum(np.arange(max(int(count.max(initial=1)), 1)), count[:, None] - 1)
 
     def members(self, passages: Sequence[int]) -> list[list[int]]:
-        return [list(dict.fromkeys(self._members[p].tolist())) for p in passages]
+        rows = self.columns.passage_rows
+        return [list(range(int(rows[p, P_FIRST]), int(rows[p, P_FIRST] + rows[p, P_COUNT]))) for p in passages]
 
     def sentence_cosines(self, sentences: Collection[int], vector: np.ndarray) -> dict[int, float]:
         ids = list(sentences)
-        return dict(zip(ids, (self.index.sentence_vectors[ids] @ vector).tolist()))
+        return dict(zip(ids, (self.columns.sentence_vectors[ids] @ vector).tolist()))
 
     def sentences(self, ids: Collection[int]) -> dict[int, SentenceRecord]:
+        c = self.columns
+        rows, count = c.sentence_rows, len(c.sentence_rows)
         found = {}
-        count = len(self._sentences)
         for s in ids:
-            doc, paragraph, start, end = self._sentences[s]
-            before = s - 1 if s > 0 and self._sentences[s - 1][:2] == (doc, paragraph) else None
-            after = s + 1 if s + 1 < count and self._sentences[s + 1][:2] == (doc, paragraph) else None
-            text = self.index.sentence_texts[s]
-            found[s] = SentenceRecord(s, doc, paragraph, start, end, text, tuple(self.index.sentence_terms[s]), before, after)
+            doc, paragraph, start, end = (int(x) for x in rows[s])
+            before = s - 1 if s > 0 and rows[s - 1, DOC] == doc and rows[s - 1, PARAGRAPH] == paragraph else None
+            after = s + 1 if s + 1 < count and rows[s + 1, DOC] == doc and rows[s + 1, PARAGRAPH] == paragraph else None
+            document = self._document(doc)
+            terms = tuple(c.vocabulary[t] for t in c.term_ids[c.term_offsets[s] : c.term_offsets[s + 1]])
+            found[s] = SentenceRecord(s, document.id, paragraph, start, end, document.text[start:end], terms, before, after)
         return found
 
     def passages(self, ids: Sequence[int]) -> list[Passage]:
-        return [self.index.passages[int(i)] for i in ids]
+        c = self.columns
+        found = []
+        for i in ids:
+            doc, number, paragraph, first, count = (int(x) for x in c.passage_rows[i])
+            spans = tuple((int(s), int(e)) for s, e in c.sentence_rows[first : first + count, START : END + 1])
+            document = self._document(doc)
+            start, end = spans[0][0], spans[-1][1]
+            found.append(Passage(document.id, f"{document.id}#{number}", paragraph, start, end, document.text[start:end], spans))
+        return found
+
+    @cached_property
+    def _doc_rows(self) -> dict[str, int]:
+        return {d[0]: i for i, d in enumerate(self.columns.documents)}
 
     def passage(self, key: str) -> Passage | None:
-        if self._by_key is None:
-            self._by_key = {p.id: i for i, p in enumerate(self.index.passages)}
-        row = self._by_key.get(key)
-        return None if row is None else self.index.passages[row]
+        doc_id, _, number = key.rpartition("#")
+        doc = self._doc_rows.get(doc_id)
+        if doc is None or not number.isdigit():
+            return None
+        rows = self.columns.passage_rows
+        first = int(np.searchsorted(rows[:, P_DOC], doc))  # passages are grouped by document, in order
+        row = first + int(number)
+        if row >= len(rows) or rows[row, P_DOC] != doc or rows[row, P_NUMBER] != int(number):
+            return None
+        return self.passages([row])[0]
 
     def document(self, doc_id: str) -> Document:
-        return self.index.documents[doc_id]
+        return self._document(self._doc_rows[doc_id])
+
+    @cached_property
+    def _term_rows(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.columns.vocabulary)}
 
     def idf(self, terms: Collection[str]) -> dict[str, float]:
-        if self._idf is None:
-            self._idf = inverse_document_frequency(self.index.sentence_terms)
-        return {t: self._idf[t] for t in terms if t in self._idf}
+        c, n = self.columns, len(self.columns.sentence_rows)
+        rows = {t: self._term_rows[t] for t in terms if t in self._term_rows}
+        return {t: math.log(1 + n / int(c.term_counts[i])) for t, i in rows.items()}
 
     def document_terms(self, doc_id: str) -> frozenset[str]:
-        terms = self._doc_terms.get(doc_id)
-        if terms is None:
-            if self._doc_sentences is None:
-                spans: dict[str, tuple[int, int]] = {}
-                for i, s in enumerate(self._sentences):
-                    spans[s.doc_id] = (spans.get(s.doc_id, (i, i))[0], i + 1)
-                self._doc_sentences = spans
-            first, last = self._doc_sentences[doc_id]
-            terms = frozenset(t for s in range(first, last) for t in self.index.sentence_terms[s])
-            self._doc_terms[doc_id] = terms
-        return terms
-
-
-def _members(passages: Sequence[Passage], sentence_at: dict[tuple[str, int], int]) -> np.ndarray:
-    """Each passage's sentence indices as one padded integer array (short rows repeat their last)."""
-    rows = [[sentence_at[(p.doc_id, start)] for start, _ in p.sentences] for p in passages]
-    width = max((len(r) for r in rows), default=0)
-    return np.array([r + r[-1:] * (width - len(r)) for r in rows], dtype=np.int64).reshape(len(rows), width)
+        c = self.columns
+        doc = self._doc_rows[doc_id]
+        first, last = np.searchsorted(c.sentence_rows[:, DOC], [doc, doc + 1])
+        ids = np.unique(c.term_ids[c.term_offsets[first] : c.term_offsets[last]])
+        return frozenset(c.vocabulary[i] for i in ids.tolist())

@@ -1,0 +1,131 @@
+"""The local store's contents as columns: a few NumPy arrays instead of one Python object per
+passage and per sentence, so a million passages open in the time their files take to map.
+
+- documents: metadata in one JSON list; their texts as one UTF-8 blob with byte offsets;
+- sentences: one int32 row each (document row, paragraph, start, end; character offsets);
+- passages: one int32 row each (document row, number in its article, paragraph, first sentence,
+  sentence count): a passage is a run of consecutive sentences, so its spans and text follow;
+- each sentence's distinct words: ids into a vocabulary, in CSR form, with each word's sentence count;
+- the passage and sentence vectors, row for row.
+
+``save`` writes them to a folder (``.npy`` arrays and JSON, never pickle); ``load`` maps them back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..types import Document
+
+FORMAT = 1
+ARRAYS = ("text_offsets", "sentence_rows", "passage_rows", "term_offsets", "term_ids", "term_counts", "passage_vectors", "sentence_vectors")
+DOC, PARAGRAPH, START, END = range(4)  # sentence_rows columns
+P_DOC, P_NUMBER, P_PARAGRAPH, P_FIRST, P_COUNT = range(5)  # passage_rows columns
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Documents, sentences, passages, their words and vectors, as arrays (see the module)."""
+
+    documents: list[list]  # [id, title, outlet, [authors], date, source] per document, in order
+    texts: np.ndarray  # uint8: every document's text, UTF-8, one after another
+    text_offsets: np.ndarray  # int64 (documents + 1): where each text starts in ``texts``
+    sentence_rows: np.ndarray  # int32 (sentences, 4)
+    passage_rows: np.ndarray  # int32 (passages, 5), grouped by document in document order
+    vocabulary: list[str]
+    term_offsets: np.ndarray  # int64 (sentences + 1) into ``term_ids``
+    term_ids: np.ndarray  # int32: each sentence's distinct words, in order of first use
+    term_counts: np.ndarray  # int64 (words): sentences holding each word
+    passage_vectors: np.ndarray  # float32, unit rows
+    sentence_vectors: np.ndarray
+
+    def document(self, row: int) -> Document:
+        doc_id, title, outlet, authors, date, source = self.documents[row]
+        text = self.texts[self.text_offsets[row] : self.text_offsets[row + 1]].tobytes().decode("utf-8")
+        return Document(doc_id, title, text, outlet, tuple(authors), date, source)
+
+
+def build(
+    documents: Sequence[Document],
+    sentences: Sequence[tuple[str, int, int, int]],
+    passages: Sequence[tuple[str, int, int, int]],
+    sentence_terms: Sequence[Sequence[str]],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+) -> Columns:
+    """Columns from records: ``sentences`` as (doc id, paragraph, start, end) in document order,
+    ``passages`` as (doc id, paragraph, first sentence, sentence count) in document order."""
+    row_of = {d.id: i for i, d in enumerate(documents)}
+    encoded = [d.text.encode("utf-8") for d in documents]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    sentence_rows = np.array([(row_of[d], p, s, e) for d, p, s, e in sentences], dtype=np.int32).reshape(-1, 4)
+    numbers: dict[str, int] = {}
+    passage_rows = []
+    for doc_id, paragraph, first, count in passages:
+        n = numbers[doc_id] = numbers.get(doc_id, -1) + 1
+        passage_rows.append((row_of[doc_id], n, paragraph, first, count))
+    vocabulary: dict[str, int] = {}
+    ids = [vocabulary.setdefault(t, len(vocabulary)) for terms in sentence_terms for t in terms]
+    term_ids = np.array(ids, dtype=np.int32)
+    term_offsets = np.zeros(len(sentence_terms) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in sentence_terms], out=term_offsets[1:])
+    return Columns(
+        documents=[[d.id, d.title, d.outlet, list(d.authors), d.date, d.source] for d in documents],
+        texts=np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        text_offsets=offsets,
+        sentence_rows=sentence_rows,
+        passage_rows=np.array(passage_rows, dtype=np.int32).reshape(-1, 5),
+        vocabulary=list(vocabulary),
+        term_offsets=term_offsets,
+        term_ids=term_ids,
+        term_counts=np.bincount(term_ids, minlength=len(vocabulary)).astype(np.int64),
+        passage_vectors=np.asarray(passage_vectors, dtype=np.float32),
+        sentence_vectors=np.asarray(sentence_vectors, dtype=np.float32),
+    )
+
+
+def save(columns: Columns, folder: Path, params: dict) -> None:
+    """Write ``columns`` into ``folder`` (new and empty; the caller renames it into place)."""
+    for name in ARRAYS:
+        np.save(folder / f"{name}.npy", getattr(columns, name), allow_pickle=False)
+    (folder / "texts.bin").write_bytes(columns.texts.tobytes())
+    (folder / "documents.json").write_text(json.dumps(columns.documents, ensure_ascii=False), "utf-8")
+    (folder / "vocabulary.json").write_text(json.dumps(columns.vocabulary, ensure_ascii=False), "utf-8")
+    counts = {"documents": len(columns.documents), "passages": len(columns.passage_rows), "sentences": len(columns.sentence_rows)}
+    (folder / "columns.json").write_text(json.dumps({"format": FORMAT, **counts, **params}))
+
+
+def load(folder: Path) -> tuple[Columns, dict]:
+    """The columns saved in ``folder``, memory-mapped, and their params; raises OSError or
+    ValueError when the folder is missing, of another format, or its parts don't fit together."""
+    params = json.loads((folder / "columns.json").read_bytes())
+    if not isinstance(params, dict) or params.get("format") != FORMAT:
+        raise ValueError(f"store format {params.get('format') if isinstance(params, dict) else None!r}, expected {FORMAT}")
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS}
+    texts = np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r") if (folder / "texts.bin").stat().st_size else np.zeros(0, np.uint8)
+    documents = json.loads((folder / "documents.json").read_bytes())
+    vocabulary = json.loads((folder / "vocabulary.json").read_bytes())
+    columns = Columns(documents=documents, texts=texts, vocabulary=vocabulary, **arrays)
+    _check(columns, params)
+    return columns, params
+
+
+def _check(c: Columns, params: dict) -> None:
+    """The cheap checks that catch a truncated or mixed-up folder: every count agrees."""
+    n_docs, n_passages, n_sentences = len(c.documents), len(c.passage_rows), len(c.sentence_rows)
+    problems = [
+        (n_docs, n_passages, n_sentences) != (params.get("documents"), params.get("passages"), params.get("sentences")),
+        len(c.text_offsets) != n_docs + 1 or (n_docs and c.text_offsets[-1] != len(c.texts)),
+        len(c.term_offsets) != n_sentences + 1 or (n_sentences and c.term_offsets[-1] != len(c.term_ids)),
+        len(c.term_counts) != len(c.vocabulary),
+        len(c.passage_vectors) != n_passages or len(c.sentence_vectors) != n_sentences,
+        c.sentence_rows.shape[1:] != (4,) or c.passage_rows.shape[1:] != (5,),
+    ]
+    if any(problems):
+        raise ValueError("the store's files do not fit together (damaged or partly written)")
