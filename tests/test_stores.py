@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import ROOT, HashEmbedder
+from conftest import CORPUS, ROOT, HashEmbedder
 
 import askdefector
 from askdefector.stores import postgres
@@ -23,10 +23,11 @@ BRIDGE = "Bridge news\n\nThe new bridge opened in March. Cars pay a toll of two 
 TRAIN = "Train news\n\nThe night train to the capital was cancelled. Its drivers are on strike.\n"
 
 
-@pytest.fixture(params=["local", "postgresql"])
+@pytest.fixture(params=["local", "folder", "postgresql"])
 def opener(request, tmp_path):
-    """Opens a folder on one store; the PostgreSQL store gets a new database per test."""
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    """Opens a corpus folder on one store: files beside it, a store folder, or a new PostgreSQL
+    database per test (both stores pruned to the folder, as the files beside it are)."""
+    url = {"local": None, "folder": str(tmp_path / "store")}.get(request.param) or request.getfixturevalue("postgres_url")
     opened: list[askdefector.KnowledgeBase] = []
 
     def open_folder(folder: Path, embedder: HashEmbedder, **options) -> askdefector.KnowledgeBase:
@@ -286,17 +287,23 @@ def test_an_empty_database_is_not_answered_from(postgres_url):
 # -- the command line on a PostgreSQL store ------------------------------------------------------
 
 
-def test_cli_indexes_a_folder_into_the_store_and_answers_from_it(postgres_url, tmp_path, capsys, monkeypatch):
+@pytest.fixture(params=["folder", "postgresql"])
+def store_target(request, tmp_path) -> str:
+    """Where a store of its own lives: a folder, or a new PostgreSQL database."""
+    return str(tmp_path / "store") if request.param == "folder" else request.getfixturevalue("postgres_url")
+
+
+def test_cli_indexes_a_folder_into_the_store_and_answers_from_it(store_target, tmp_path, capsys, monkeypatch):
     from askdefector.cli import main
 
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "ferry.txt").write_text(FERRY)
     cache = str(tmp_path / "cache")
-    assert main(["index", "--store", postgres_url, "--corpus", str(folder), "--cache", cache], embedder=HashEmbedder()) == 0
+    assert main(["index", "--store", store_target, "--corpus", str(folder), "--cache", cache], embedder=HashEmbedder()) == 0
     out = capsys.readouterr().out
-    assert "1 documents" in out and "store: postgresql://" in out
-    monkeypatch.setenv("ASKDEFECTOR_STORE", postgres_url)
+    assert "1 documents" in out and f"store: {store_target}" in out
+    monkeypatch.setenv("ASKDEFECTOR_STORE", store_target)
     empty = tmp_path / "elsewhere"  # asking never adds a folder to a shared store
     empty.mkdir()
     assert main(["ferry", "noon", "--json", "--corpus", str(empty), "--cache", cache], embedder=HashEmbedder()) == 0
@@ -305,8 +312,8 @@ def test_cli_indexes_a_folder_into_the_store_and_answers_from_it(postgres_url, t
     assert "--prune only goes with" in capsys.readouterr().err
 
 
-def test_a_folder_of_unreadable_files_is_refused_before_it_can_prune_the_store(postgres_url, tmp_path):
-    options = {"cache_dir": tmp_path / "cache", "embedder": HashEmbedder(), "store": postgres_url}
+def test_a_folder_of_unreadable_files_is_refused_before_it_can_prune_the_store(store_target, tmp_path):
+    options = {"cache_dir": tmp_path / "cache", "embedder": HashEmbedder(), "store": store_target}
     askdefector.open(_folder(tmp_path / "corpus", {"ferry.txt": FERRY}), **options).close()
     unreadable = _folder(tmp_path / "unreadable", {"empty.txt": ""})
     with pytest.raises(askdefector.CorpusError, match="no readable articles"):
@@ -341,3 +348,57 @@ def test_a_large_postgresql_store_answers_alike_through_its_hnsw_indexes(postgre
         assert 0 < len(found.passages) < reader.size().passages  # a few nearest, not every passage
     approximate = [postgres_kb.ask(q) for q in questions]
     assert [a.quotes[0].text for a in approximate] == [a.quotes[0].text for a in exact]
+
+
+# -- The store folder: the local store in a folder of its own ------------------------------------
+
+
+def test_a_store_folder_answers_the_gold_questions_as_the_corpus_folder_does(kb, tmp_path):
+    """Saved, mapped back and asked without any corpus folder: the same quotes and scores."""
+    from gold import ANSWERABLE, UNANSWERABLE
+    from gold_blind import ANSWERABLE as BLIND, UNANSWERABLE as BLIND_UNANSWERABLE
+
+    askdefector.open(CORPUS, embedder=kb.embedder, store=tmp_path / "store").close()
+    stored = askdefector.open(None, embedder=kb.embedder, store=tmp_path / "store")
+    assert stored.report.documents == kb.report.documents and stored.report.passages == kb.report.passages
+    questions = [q for q, *_ in ANSWERABLE + BLIND] + list(UNANSWERABLE) + list(BLIND_UNANSWERABLE)
+    for question in questions:
+        ours, theirs = stored.ask(question), kb.ask(question)
+        assert ours.found == theirs.found and ours.quotes == theirs.quotes, question
+        assert ours.confidence == pytest.approx(theirs.confidence, abs=1e-5)
+    for quote in stored.ask("How many times was he shot?").quotes:
+        assert stored.document(quote.doc_id).text[quote.start : quote.end] == quote.text
+
+
+def test_a_reader_keeps_its_version_while_a_writer_replaces_it(tmp_path):
+    store = tmp_path / "store"
+    options = {"embedder": HashEmbedder(), "store": store}
+    askdefector.open(_folder(tmp_path / "a", {"ferry.txt": FERRY}), **options)
+    reader = askdefector.open(None, **options)
+    changed = _folder(tmp_path / "b", {"ferry.txt": FERRY.replace("noon", "dusk"), "train.txt": TRAIN})
+    writer = askdefector.open(changed, prune=True, **options)
+    assert writer.report.documents == 2 and "dusk" in writer.document("ferry.txt").text
+    assert reader.report.documents == 1 and "noon" in reader.ask("When does the ferry leave?").quotes[0].text
+    assert reader.document("train.txt") is None
+    assert len(list(store.glob("columns-*"))) == 1  # the old version's files are gone from the folder
+    added = askdefector.open(_folder(tmp_path / "c", {"bridge.txt": BRIDGE}), **options)  # no prune: added beside
+    assert added.report.documents == 3 and added.report.embedded > 0
+
+
+def test_a_damaged_store_folder_is_refused_by_name_and_mended_by_indexing_again(tmp_path):
+    from askdefector.stores import StoreError
+
+    store = tmp_path / "store"
+    folder = _folder(tmp_path / "corpus", {"ferry.txt": FERRY, "bridge.txt": BRIDGE})
+    askdefector.open(folder, embedder=HashEmbedder(), store=store)
+    (vectors,) = store.glob("columns-*/sentence_vectors.npy")
+    vectors.write_bytes(vectors.read_bytes()[:-64])
+    with pytest.raises(StoreError, match="damaged"):
+        askdefector.open(None, embedder=HashEmbedder(), store=store)
+    mended = askdefector.open(folder, embedder=HashEmbedder(), store=store)
+    assert mended.report.documents == 2 and any("damaged" in w for w in mended.report.warnings)
+    assert "noon" in askdefector.open(None, embedder=HashEmbedder(), store=store).ask("When does the ferry leave?").quotes[0].text
+    with pytest.raises(StoreError, match="holds vectors of model 'test-hash', not 'other'"):
+        askdefector.open(None, embedder=HashEmbedder("other"), store=store)
+    with pytest.raises(StoreError, match="holds no askdefector store"):
+        askdefector.open(None, embedder=HashEmbedder(), store=tmp_path / "nowhere")

@@ -43,8 +43,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store",
         default=os.environ.get("ASKDEFECTOR_STORE") or None,
-        help="keep the articles in this PostgreSQL database (postgresql://...; default: $ASKDEFECTOR_STORE, "
-        "else files beside the corpus). Questions are answered from everything it holds; only `index` adds the corpus",
+        help="keep the articles in a store of their own: a PostgreSQL database (postgresql://...) or a folder "
+        "(default: $ASKDEFECTOR_STORE, else files beside the corpus). Questions are answered from everything it "
+        "holds, without reading the corpus; only `index` adds the corpus to it",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -186,9 +187,12 @@ def run_serve(args: argparse.Namespace) -> int:
         sock.close()
         raise IndexOutOfDate(f"{exc}: run `askdefector index` first, or serve with --allow-index") from None
     prepare(kb)
-    corpus = "PostgreSQL store" if args.store else (args.corpus or default_corpus()).resolve().name
+    from .stores.postgres import is_url
+
+    shared = is_url(args.store)
+    corpus = "PostgreSQL store" if shared else Path(args.store or args.corpus or default_corpus()).resolve().name
     try:
-        serve(create_app(kb, corpus=corpus, store="postgresql" if args.store else "local"), sock)
+        serve(create_app(kb, corpus=corpus, store="postgresql" if shared else "local"), sock)
     except KeyboardInterrupt:  # uvicorn shuts down gracefully, then passes Ctrl-C or SIGTERM on
         pass
     finally:

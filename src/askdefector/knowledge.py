@@ -421,7 +421,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     notify: Notify | None = None,
     read_only: bool = False,
     wait_for_writers: bool = True,
-    store: str | None = None,
+    store: str | os.PathLike[str] | None = None,
     prune: bool = False,
 ) -> KnowledgeBase:
     """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings.
@@ -432,15 +432,21 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     answered from the last complete index (a note in ``report.warnings`` says so) instead of
     waiting for that process to finish.
 
-    ``store="postgresql://..."`` keeps the articles in that PostgreSQL database instead (see
-    ``stores.postgres``): the folder's new and changed articles are added to it (``corpus_dir``
-    None adds nothing), ``prune`` deletes stored articles the folder lacks, and the answers come
-    from everything the database holds."""
+    ``store`` keeps the articles in a store of their own instead: a PostgreSQL database
+    (``"postgresql://..."``, see ``stores.postgres``) or a folder (any other path, see
+    ``stores.folder``). The corpus folder's new and changed articles are added to it
+    (``corpus_dir`` None adds nothing and reads no corpus), ``prune`` deletes stored articles the
+    folder lacks, and the answers come from everything the store holds."""
     _check_path("cache_dir", cache_dir, optional=True)
     if not isinstance(model, str) or not model.strip():
         raise TypeError(f"model must be a model name or path (a non-empty str), not {model!r}")
     if store is not None:
-        return _open_postgres(store, corpus_dir, cache_dir, model, embedder, progress, notify, read_only, prune)
+        from .stores.postgres import is_url
+
+        _check_path("store", store)
+        if is_url(store):
+            return _open_postgres(str(store), corpus_dir, cache_dir, model, embedder, progress, notify, read_only, prune)
+        return _open_store_folder(Path(store), corpus_dir, model, embedder, progress, notify, read_only, prune)
     _check_path("corpus_dir", corpus_dir)
     embedder = embedder or SentenceTransformerEmbedder(model)  # an unknown model fails before any write
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(corpus_dir)
@@ -521,6 +527,43 @@ def _open_postgres(
         cache_dir=store.display_url,
         skipped=tuple(corpus.skipped) if corpus else (),
         warnings=tuple(notes + ([note] if note else [])),
+    )
+    return KnowledgeBase(store, embedder, query_encoder or embedder, report)
+
+
+def _open_store_folder(
+    root: Path,
+    corpus_dir: str | os.PathLike[str] | None,
+    model: str,
+    embedder: Embedder | None,
+    progress: ProgressFn | None,
+    notify: Notify | None,
+    read_only: bool,
+    prune: bool,
+) -> KnowledgeBase:
+    """``open`` on a store folder: the corpus folder (if any) added to it, then the store mapped."""
+    from .cache.vectors import model_folder_name
+    from .stores import folder
+
+    embedder = embedder or SentenceTransformerEmbedder(model)
+    added = folder.Added(0, False)
+    corpus = None
+    if corpus_dir is not None and not read_only:
+        _check_path("corpus_dir", corpus_dir)
+        corpus = _require_articles(load_corpus(corpus_dir, notify), corpus_dir)  # before `prune` could empty the store
+        added = folder.add(root, corpus.documents, embedder, progress, notify, prune)
+    store = folder.open_store(root, embedder.model_id)
+    query_encoder, note = fast_query_encoder(embedder, root / model_folder_name(embedder.model_id), os.access(root, os.W_OK), notify)
+    size = store.size()
+    notes = [f"{path}: {n}" for path, n in corpus.notes] if corpus else []
+    report = IndexReport(
+        documents=size.documents,
+        passages=size.passages,
+        sentences=size.sentences,
+        embedded=added.embedded,
+        cache_dir=str(root),
+        skipped=tuple(corpus.skipped) if corpus else (),
+        warnings=tuple(notes) + added.warnings + ((note,) if note and not added.changed else ()),
     )
     return KnowledgeBase(store, embedder, query_encoder or embedder, report)
 

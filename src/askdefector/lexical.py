@@ -45,21 +45,23 @@ class LexicalIndex:
         tokens = bm25s.tokenize(
             list(texts), stopwords=STOPWORDS, stemmer=self.analyzer.stemmer, show_progress=False
         )
-        self._retriever = None
         self._vocab: dict[str, int] = {}
         self._arrays: dict[str, np.ndarray] = {}
         # With no word to index (texts of stopwords alone) bm25s can't build: every score is 0.
         if tokens.vocab:
-            self._retriever = bm25s.BM25(k1=K1, b=B)
-            self._retriever.index(tokens, show_progress=False)
-            self._vocab = {w: i for w, i in self._retriever.vocab_dict.items() if w}
-            self._arrays = {name: self._retriever.scores[name] for name in _ARRAYS}
+            retriever = bm25s.BM25(k1=K1, b=B)
+            retriever.index(tokens, show_progress=False)
+            self._vocab = {w: i for w, i in retriever.vocab_dict.items() if w}
+            self._arrays = {name: retriever.scores[name] for name in _ARRAYS}
 
     def save(self, folder: Path) -> None:
-        """Write the index as bm25s does (.npy arrays without pickle, and JSON), plus our settings."""
-        if self._retriever is not None:
-            self._retriever.save(str(folder))
-        meta = {"format": FORMAT, "size": self.size, "empty": self._retriever is None, "stopwords": sorted(self.analyzer.stopwords)}
+        """Write the index under bm25s's file names (.npy arrays without pickle, and JSON), plus
+        our settings; an index read back from disk saves the same."""
+        if self._vocab:
+            (folder / "vocab.index.json").write_text(json.dumps(self._vocab, ensure_ascii=False), "utf-8")
+            for name in _ARRAYS:
+                np.save(folder / f"{name}.csc.index.npy", np.asarray(self._arrays[name]), allow_pickle=False)
+        meta = {"format": FORMAT, "size": self.size, "empty": not self._vocab, "stopwords": sorted(self.analyzer.stopwords)}
         (folder / "size.json").write_text(json.dumps(meta))
 
     @classmethod
@@ -72,7 +74,7 @@ class LexicalIndex:
         index = cls.__new__(cls)
         index.analyzer = Analyzer(meta["stopwords"])
         index.size = int(meta["size"])
-        index._retriever, index._vocab, index._arrays = None, {}, {}
+        index._vocab, index._arrays = {}, {}
         if meta["empty"]:
             return index
         vocab = json.loads((folder / "vocab.index.json").read_bytes())

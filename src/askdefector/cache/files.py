@@ -35,14 +35,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def write_lock(folder: Path, notify: Notify | None = None, wait: bool = True) -> Iterator[bool]:
-    """Hold ``folder``'s lock file while writing; yields False when the folder can't be written,
-    or, with ``wait`` False, when another process holds the lock."""
+def write_lock(folder: Path, notify: Notify | None = None, wait: bool = True, name: str = LOCK) -> Iterator[bool]:
+    """Hold ``folder``'s lock file (``name``) while writing; yields False when the folder can't be
+    written, or, with ``wait`` False, when another process holds the lock."""
     import fcntl
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
         yield False
         return

@@ -5,7 +5,8 @@ lexical index, and answers the few questions the engine asks while answering: wh
 worth scoring for a query, the cosines and text of given sentences, a passage by id. The engine
 (``KnowledgeBase``) never asks which store it has. Two implement it:
 
-- ``local.LocalStore``: arrays and files beside the corpus (the default; no server);
+- ``local.LocalStore``: columns of arrays beside the corpus (the default; no server), or in a
+  folder of its own (``folder``) that asking maps without reading any corpus;
 - ``postgres.PostgresStore``: PostgreSQL with pgvector, shared by many readers and writers.
 
 Every question is read inside ``store.reading()``: one consistent version of the store, even
@@ -23,6 +24,10 @@ import numpy as np
 
 from ..analyzer import Analyzer
 from ..types import Document, Passage
+
+
+class StoreError(Exception):
+    """A store that can't serve: another model's vectors, a newer format, missing or damaged."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from ..cache.files import text_hash
 from ..embeddings import Embedder, ProgressFn
 from ..passages import make_passages
 from ..types import Document, Passage
-from . import Candidates, SentenceRecord, StoreSize
+from . import Candidates, SentenceRecord, StoreError, StoreSize
 
 # Up to this many passages every passage is scored exactly, as the local store does up to 50,000;
 # in SQL that costs about 15 ms per 2,000 passages (SQuAD dev-a), so larger stores use HNSW.
@@ -124,10 +124,6 @@ MIGRATIONS: dict[int, str] = {
     """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
-
-
-class StoreError(Exception):
-    """The database can't serve as a store: wrong model, newer schema, no pgvector."""
 
 
 def is_url(value: object) -> bool:

@@ -1,0 +1,186 @@
+"""A local store in a folder of its own: ``askdefector index CORPUS --store DIR`` writes it;
+``askdefector --store DIR "question"`` maps its files and never reads a corpus folder, so opening
+a million passages costs the time their files take to map.
+
+The folder holds the vector cache and BM25 of its builds (so re-indexing embeds only new texts),
+and one complete version of the store in ``columns-<id>/`` (``columns`` arrays, the BM25 arrays
+and, past ``ANN_ABOVE`` passages, the approximate vector index). ``store.json`` names the current
+version; a writer makes the next one beside it and replaces ``store.json`` atomically, so a
+reader sees the old version or the new one, whole. Writers take turns on ``.store.lock``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..cache.files import Notify, atomic_write_bytes, write_lock
+from ..embeddings import Embedder, ProgressFn
+from ..indexing import build_index
+from ..lexical import LexicalIndex
+from ..types import Document
+from ..vector_index import ANN_ABOVE, ApproximateIndex, ExactIndex
+from . import StoreError
+from . import columns as cols
+from .local import LocalStore
+
+POINTER = "store.json"
+FORMAT = 1
+LOCK = ".store.lock"
+NEAREST = "nearest.faiss"
+
+
+@dataclass(frozen=True)
+class Added:
+    """What one ``add`` did."""
+
+    embedded: int  # texts sent to the model
+    changed: bool  # False when the store already held exactly these articles
+    warnings: tuple[str, ...] = ()
+
+
+def add(
+    root: Path,
+    documents: Sequence[Document],
+    embedder: Embedder,
+    progress: ProgressFn | None = None,
+    notify: Notify | None = None,
+    prune: bool = False,
+) -> Added:
+    """Store ``documents`` in ``root`` beside what it holds (an article with a stored id replaces
+    it); ``prune`` keeps only ``documents``. One writer at a time; readers are never blocked."""
+    with write_lock(root, notify, name=LOCK) as can_write:
+        if not can_write:
+            raise StoreError(f"cannot write the store in {root}")
+        stored, warnings = _stored_documents(root, embedder.model_id)
+        merged = list(documents) if prune else _merge(stored, documents)
+        content = _content_hash(merged)
+        if not warnings and _current(root).get("content") == content:  # warnings: the stored version is damaged
+            return Added(0, False, warnings)
+        index = build_index(merged, embedder, cache_dir=root, progress=progress, notify=notify)
+        write(root, LocalStore.from_index(index), embedder.model_id, content)
+        return Added(index.report.embedded, True, warnings + index.report.warnings)
+
+
+def open_store(root: Path, model_id: str) -> LocalStore:
+    """The current version of the store in ``root``, memory-mapped; ``StoreError`` says why not."""
+    for _ in range(3):  # a writer may replace the version between reading store.json and its files
+        pointer = _pointer(root, model_id)
+        try:
+            return _load(root / pointer["columns"])
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"the store in {root} is damaged ({exc}): index its articles again") from None
+    raise StoreError(f"the store in {root} keeps changing under this reader: try again")
+
+
+def is_store(path: str | os.PathLike[str]) -> bool:
+    return (Path(path) / POINTER).is_file()
+
+
+def _pointer(root: Path, model_id: str) -> dict:
+    try:
+        pointer = json.loads((root / POINTER).read_bytes())
+    except FileNotFoundError:
+        raise StoreError(f"{root} holds no askdefector store: make one with `askdefector index CORPUS --store {root}`") from None
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the store in {root} is unreadable ({exc}): index its articles again") from None
+    if not isinstance(pointer, dict) or pointer.get("format") != FORMAT or not isinstance(pointer.get("columns"), str):
+        raise StoreError(f"the store in {root} is of another format or damaged: index its articles again")
+    if pointer.get("model") != model_id:
+        raise StoreError(f"the store in {root} holds vectors of model {pointer.get('model')!r}, not {model_id!r}")
+    return pointer
+
+
+def _current(root: Path) -> dict:
+    """The current version's params, or {} when there is none or it is unreadable."""
+    try:
+        pointer = json.loads((root / POINTER).read_bytes())
+        return json.loads((root / pointer["columns"] / "columns.json").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _load(folder: Path) -> LocalStore:
+    columns, _ = cols.load(folder)
+    lexical = LexicalIndex.load(folder / "lexical")
+    if lexical.size != len(columns.passage_rows):
+        raise ValueError("its BM25 index is of other passages")
+    vectors = columns.passage_vectors
+    if len(vectors) <= ANN_ABOVE:
+        return LocalStore(columns, ExactIndex(vectors), lexical)
+    nearest = ApproximateIndex.load(folder / NEAREST, vectors)
+    if nearest is None:
+        raise ValueError(f"its vector index {NEAREST} is missing or damaged")
+    return LocalStore(columns, nearest, lexical)
+
+
+def _stored_documents(root: Path, model_id: str) -> tuple[list[Document], tuple[str, ...]]:
+    """The articles the store holds now (none when it is new); a damaged store is rebuilt from
+    the articles being added, with a warning that the others are gone."""
+    if not (root / POINTER).exists():
+        return [], ()
+    try:
+        store = open_store(root, model_id)
+    except StoreError as exc:
+        if "holds vectors of model" in str(exc):
+            raise
+        return [], (f"{exc}; it now holds only the articles indexed in this run",)
+    return [store.columns.document(i) for i in range(len(store.columns.documents))], ()
+
+
+def _merge(stored: Sequence[Document], added: Sequence[Document]) -> list[Document]:
+    """``stored`` with ``added`` in place of articles of the same id, then the new ones."""
+    by_id = {d.id: d for d in added}
+    merged = [by_id.pop(d.id, d) for d in stored]
+    return merged + [d for d in added if d.id in by_id]
+
+
+def _content_hash(documents: Sequence[Document]) -> str:
+    digest = hashlib.sha256()
+    for d in documents:
+        digest.update(json.dumps([d.id, d.title, d.text, d.outlet, list(d.authors), d.date, d.source]).encode())
+    return digest.hexdigest()
+
+
+def write(root: Path, store: LocalStore, model_id: str, content: str = "") -> None:
+    """Write ``store`` as the folder's next version and point ``store.json`` at it; readers see
+    the old version or this one, whole. The caller holds ``LOCK`` (or owns the folder)."""
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".columns-", suffix=".tmp"))
+    tmp.chmod(0o755)  # mkdtemp's 0700 would keep the store from other readers
+    name = f"columns-{uuid.uuid4().hex[:12]}"
+    try:
+        cols.save(store.columns, tmp, {"model": model_id, "content": content})
+        (tmp / "lexical").mkdir()
+        store.lexical.save(tmp / "lexical")
+        if isinstance(store.nearest, ApproximateIndex):
+            import faiss
+
+            (tmp / NEAREST).write_bytes(faiss.serialize_index(store.nearest.index).tobytes())
+        _sync_folder(tmp)
+        os.rename(tmp, root / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    atomic_write_bytes(root / POINTER, json.dumps({"format": FORMAT, "model": model_id, "columns": name}).encode())
+    for old in root.glob("columns-*"):
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)  # a reader that mapped it keeps its files until it exits
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush every file of ``folder`` to disk before it is renamed into place."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
