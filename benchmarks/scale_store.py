@@ -142,22 +142,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure_postgres(url: str, n: int, squad_path: Path) -> dict:
+def measure_postgres(url: str, n: int, squad_path: Path, reuse: bool = False) -> dict:
     import askdefector
     from askdefector.stores.postgres import PostgresStore
 
     embedder = BagOfWords()
     store = PostgresStore(url, embedder.model_id, dimension=embedder.dim, max_connections=CLIENTS)
-    sentences = real_sentences(squad_path)
+    with store.reading() as reader:
+        held = reader.size().passages
     t = time.perf_counter()
-    batch: list = []
-    for doc in articles(n, sentences):
-        batch.append(doc)
-        if len(batch) == 2000:
+    if held and reuse:
+        print(f"reusing the {held:,} passages the database holds", file=sys.stderr)
+    else:
+        batch: list = []
+        for doc in articles(n, real_sentences(squad_path)):
+            batch.append(doc)
+            if len(batch) == 2000:
+                store.add(batch, embedder)
+                batch = []
+        if batch:
             store.add(batch, embedder)
-            batch = []
-    if batch:
-        store.add(batch, embedder)
     insert_s = time.perf_counter() - t
     store.close()
     asked = questions(squad_path)
@@ -318,6 +322,7 @@ def main(argv=None) -> int:
         "or a postgresql:// URL of an empty database",
     )
     parser.add_argument("--measure-folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--reuse", action="store_true", help="with a postgresql:// URL: measure what the database holds, inserting nothing")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "bench" / "squad-v1.1-dev-a.json")
     parser.add_argument("--json", action="store_true")
@@ -335,7 +340,7 @@ def main(argv=None) -> int:
             with running_postgres() as server:
                 results.append(measure_postgres(new_database(server), n, args.squad))
         else:
-            results.append(measure_postgres(args.store, n, args.squad))
+            results.append(measure_postgres(args.store, n, args.squad, args.reuse))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

@@ -446,7 +446,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
         _check_path("store", store)
         if is_url(store):
             return _open_postgres(str(store), corpus_dir, cache_dir, model, embedder, progress, notify, read_only, prune)
-        return _open_store_folder(Path(store), corpus_dir, model, embedder, progress, notify, read_only, prune)
+        return _open_store_folder(Path(store).expanduser(), corpus_dir, model, embedder, progress, notify, read_only, prune)
     _check_path("corpus_dir", corpus_dir)
     embedder = embedder or SentenceTransformerEmbedder(model)  # an unknown model fails before any write
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(corpus_dir)

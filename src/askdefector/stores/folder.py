@@ -110,7 +110,8 @@ def _current(root: Path) -> dict:
 
 
 def _load(folder: Path) -> LocalStore:
-    columns, _ = cols.load(folder)
+    params = json.loads((folder / "columns.json").read_bytes())
+    columns, _ = cols.load(folder, by_row=isinstance(params, dict) and params.get("passages", 0) > ANN_ABOVE)
     lexical = LexicalIndex.load(folder / "lexical")
     if lexical.size != len(columns.passage_rows):
         raise ValueError("its BM25 index is of other passages")
