@@ -402,3 +402,25 @@ def test_a_damaged_store_folder_is_refused_by_name_and_mended_by_indexing_again(
         askdefector.open(None, embedder=HashEmbedder("other"), store=store)
     with pytest.raises(StoreError, match="holds no askdefector store"):
         askdefector.open(None, embedder=HashEmbedder(), store=tmp_path / "nowhere")
+
+
+def test_a_large_store_folder_reads_its_vectors_by_row_and_answers_alike(kb, tmp_path, monkeypatch):
+    import numpy as np
+    from gold import ANSWERABLE
+
+    from askdefector import vector_index
+    from askdefector.stores import StoreError, folder
+    from askdefector.stores.columns import RowFile
+
+    monkeypatch.setattr(vector_index, "ANN_ABOVE", 10)  # the shipped 29 passages count as a big store
+    monkeypatch.setattr(folder, "ANN_ABOVE", 10)
+    large = askdefector.open(CORPUS, embedder=kb.embedder, store=tmp_path / "store")
+    vectors = large.store.columns.sentence_vectors
+    assert isinstance(vectors, RowFile) and large.store.nearest.kind == "approximate"
+    (saved,) = (tmp_path / "store").glob("columns-*/sentence_vectors.npy")
+    np.testing.assert_array_equal(vectors[[7, 0, 3]], np.load(saved)[[7, 0, 3]])
+    for question, _ in ANSWERABLE:
+        assert [q.text for q in large.ask(question).quotes] == [q.text for q in kb.ask(question).quotes]
+    saved.write_bytes(saved.read_bytes()[:-1536])
+    with pytest.raises(StoreError, match="shorter than its header says"):
+        askdefector.open(None, embedder=kb.embedder, store=tmp_path / "store")

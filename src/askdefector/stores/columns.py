@@ -110,9 +110,11 @@ def load(folder: Path, by_row: bool = False) -> tuple[Columns, dict]:
     params = json.loads((folder / "columns.json").read_bytes())
     if not isinstance(params, dict) or params.get("format") != FORMAT:
         raise ValueError(f"store format {params.get('format') if isinstance(params, dict) else None!r}, expected {FORMAT}")
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS}
-    if by_row:
-        arrays.update({name: RowFile(folder / f"{name}.npy") for name in ("passage_vectors", "sentence_vectors")})
+    vectors = ("passage_vectors", "sentence_vectors") if by_row else ()
+    arrays = {
+        name: RowFile(folder / f"{name}.npy") if name in vectors else np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        for name in ARRAYS
+    }
     texts = np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r") if (folder / "texts.bin").stat().st_size else np.zeros(0, np.uint8)
     documents = json.loads((folder / "documents.json").read_bytes())
     vocabulary = json.loads((folder / "vocabulary.json").read_bytes())
@@ -128,10 +130,14 @@ class RowFile:
     million passages, against about 1 GB read this way)."""
 
     def __init__(self, path: Path) -> None:
-        header = np.load(path, mmap_mode="r", allow_pickle=False)  # parses the header; no row is read
-        if header.ndim != 2:
-            raise ValueError(f"{path.name} is not a 2-D array")
-        self.shape, self.dtype, self._offset = header.shape, header.dtype, header.offset
+        fmt = np.lib.format
+        with open(path, "rb") as fh:
+            read_header = fmt.read_array_header_1_0 if fmt.read_magic(fh) == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran_order, dtype = read_header(fh)
+            self._offset = fh.tell()
+        if len(shape) != 2 or fortran_order or dtype.hasobject:
+            raise ValueError(f"{path.name} is not a 2-D array of numbers")
+        self.shape, self.dtype = shape, dtype
         self._row = self.shape[1] * self.dtype.itemsize
         if path.stat().st_size < self._offset + self.shape[0] * self._row:
             raise ValueError(f"{path.name} is shorter than its header says")
