@@ -169,3 +169,43 @@ def test_opening_says_what_it_does_and_shows_progress_from_the_start(tmp_path, h
 
 def _passages(kb):
     return kb.store.passages(range(kb.report.passages))
+
+
+def _corpus(folder, texts):
+    folder.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_an_unchanged_corpus_is_answered_from_its_saved_index(tmp_path, monkeypatch):
+    """Nothing is split, hashed or gathered again; a changed article is seen at once; a damaged
+    saved index is rebuilt, never served; ``verify`` (what `index` does) checks everything."""
+    import askdefector
+    from askdefector import knowledge
+
+    folder = _corpus(tmp_path / "corpus", {"a.txt": "Ferry\n\nThe ferry leaves at noon.", "b.txt": "Bridge\n\nThe toll is two dollars."})
+    cache = tmp_path / "cache"
+    first = askdefector.open(folder, cache, embedder=HashEmbedder())
+    builds = []
+    real_build = knowledge.build_index
+    monkeypatch.setattr(knowledge, "build_index", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+
+    again = askdefector.open(folder, cache, embedder=HashEmbedder())
+    assert builds == [] and again.ask("When does the ferry leave?") == first.ask("When does the ferry leave?")
+    assert again.report.passages == first.report.passages and again.report.embedded == 0
+
+    askdefector.open(folder, cache, embedder=HashEmbedder(), verify=True)
+    assert builds == [1]
+
+    (folder / "b.txt").write_text("Bridge\n\nThe toll is three dollars.")
+    changed = askdefector.open(folder, cache, embedder=HashEmbedder())
+    assert builds == [1, 1] and "three" in changed.document("b.txt").text
+    assert "three" in askdefector.open(folder, cache, embedder=HashEmbedder()).document("b.txt").text and builds == [1, 1]
+
+    (texts,) = cache.glob("*/store/columns-*/texts.bin")
+    texts.write_bytes(texts.read_bytes()[:-10])  # a damaged saved index: built again, then saved again
+    mended = askdefector.open(folder, cache, embedder=HashEmbedder())
+    assert builds == [1, 1, 1] and mended.document("b.txt").text.endswith("three dollars.")
+    askdefector.open(folder, cache, embedder=HashEmbedder())
+    assert builds == [1, 1, 1]

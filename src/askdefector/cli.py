@@ -154,6 +154,7 @@ def _open(args: argparse.Namespace, read_only: bool = False, wait_for_writers: b
         wait_for_writers=wait_for_writers,
         store=args.store,
         prune=indexing and args.prune,
+        verify=indexing,
     )
     for path, reason in kb.report.skipped:
         warn(f"skipped {path}: {reason}")

@@ -16,7 +16,7 @@ import numpy as np
 from . import answer as answering
 from . import check
 from .cache.files import Notify
-from .cache.vectors import IndexBusy
+from .cache.vectors import IndexBusy, model_folder_name
 from .corpus import Corpus, CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
@@ -423,6 +423,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     wait_for_writers: bool = True,
     store: str | os.PathLike[str] | None = None,
     prune: bool = False,
+    verify: bool = False,
 ) -> KnowledgeBase:
     """Load the articles under ``corpus_dir`` and build or refresh their cached embeddings.
 
@@ -430,7 +431,9 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     (``IndexOutOfDate`` otherwise), as a server that must not change its index wants. With
     ``wait_for_writers`` False, a corpus that changed while another process is re-indexing it is
     answered from the last complete index (a note in ``report.warnings`` says so) instead of
-    waiting for that process to finish.
+    waiting for that process to finish. An unchanged corpus is answered from its last complete
+    index as saved (``embeddings/<model>/store/``); ``verify`` re-checks every cached file instead
+    and repairs what is damaged, as ``askdefector index`` does.
 
     ``store`` keeps the articles in a store of their own instead: a PostgreSQL database
     (``"postgresql://..."``, see ``stores.postgres``) or a folder (any other path, see
@@ -462,14 +465,45 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
         "skipped_before": corpus.skipped_before,
         "notes": [f"{path}: {note}" for path, note in corpus.notes],
     }
-    try:
-        kb = build(corpus.documents, read_only=read_only, wait_for_writers=wait_for_writers, **found)
-    except IndexBusy:
-        # the writer records the new corpus when its index is complete
-        return _last_complete(build, records, corpus_dir) or build(corpus.documents, **found)
+    from .stores import folder
+
+    snapshot = Path(cache_dir) / model_folder_name(embedder.model_id) / "store"
+    content = folder.content_hash(corpus.documents)
+    saved = folder.open_current(snapshot, embedder.model_id, content)
+    if saved is not None and not verify:
+        kb = _from_saved(saved, embedder, snapshot.parent, corpus, notify, writable=not read_only)
+    else:
+        try:
+            kb = build(corpus.documents, read_only=read_only, wait_for_writers=wait_for_writers, **found)
+        except IndexBusy:
+            # the writer records the new corpus when its index is complete
+            return _last_complete(build, records, corpus_dir) or build(corpus.documents, **found)
+        if not read_only and saved is None:
+            folder.save_quietly(snapshot, kb.store, embedder.model_id, content, notify)
     if not read_only:
         records.save(notify)  # only now: corpus.json always describes a complete index
     return kb
+
+
+def _from_saved(
+    store: Store, embedder: Embedder, model_dir: Path, corpus: Corpus, notify: Notify | None, writable: bool
+) -> KnowledgeBase:
+    """The last complete index of exactly these articles, as saved: nothing split, hashed or
+    gathered again (``verify`` checks every cached file instead)."""
+    encoder, note = fast_query_encoder(embedder, model_dir, writable and os.access(model_dir, os.W_OK), notify)
+    with store.reading() as reader:
+        size = reader.size()
+    report = IndexReport(
+        documents=size.documents,
+        passages=size.passages,
+        sentences=size.sentences,
+        embedded=0,
+        cache_dir=str(model_dir),
+        skipped=tuple(corpus.skipped),
+        skipped_before=corpus.skipped_before,
+        warnings=tuple(f"{path}: {n}" for path, n in corpus.notes) + ((note,) if note else ()),
+    )
+    return KnowledgeBase(store, embedder, encoder or embedder, report)
 
 
 def _require_articles(corpus: Corpus, corpus_dir: object) -> Corpus:
@@ -493,7 +527,6 @@ def _open_postgres(
     prune: bool,
 ) -> KnowledgeBase:
     """``open`` on a PostgreSQL store; the local cache folder keeps only the ONNX question encoder."""
-    from .cache.vectors import model_folder_name
     from .stores.postgres import PostgresStore, is_url
 
     if not is_url(url):
@@ -542,7 +575,6 @@ def _open_store_folder(
     prune: bool,
 ) -> KnowledgeBase:
     """``open`` on a store folder: the corpus folder (if any) added to it, then the store mapped."""
-    from .cache.vectors import model_folder_name
     from .stores import folder
 
     embedder = embedder or SentenceTransformerEmbedder(model)

@@ -11,6 +11,7 @@ reader sees the old version or the new one, whole. Writers take turns on ``.stor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -61,7 +62,7 @@ def add(
             raise StoreError(f"cannot write the store in {root}")
         stored, warnings = _stored_documents(root, embedder.model_id)
         merged = list(documents) if prune else _merge(stored, documents)
-        content = _content_hash(merged)
+        content = content_hash(merged)
         if not warnings and _current(root).get("content") == content:  # warnings: the stored version is damaged
             return Added(0, False, warnings)
         index = build_index(merged, embedder, cache_dir=root, progress=progress, notify=notify)
@@ -80,6 +81,26 @@ def open_store(root: Path, model_id: str) -> LocalStore:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the store in {root} is damaged ({exc}): index its articles again") from None
     raise StoreError(f"the store in {root} keeps changing under this reader: try again")
+
+
+def open_current(root: Path, model_id: str, content: str) -> LocalStore | None:
+    """The store in ``root`` if it holds exactly the articles ``content`` hashes (``content_hash``);
+    None when there is none, it holds others, or it is damaged."""
+    if _current(root).get("content") != content:
+        return None
+    try:
+        return open_store(root, model_id)
+    except StoreError:
+        return None
+
+
+def save_quietly(root: Path, store: LocalStore, model_id: str, content: str, notify: Notify | None = None) -> None:
+    """``write``, unless another process is writing ``root`` or it can't be written: a speed-up
+    for the next open, never a reason to fail this one."""
+    with write_lock(root, notify, wait=False, name=LOCK) as can_write:
+        if can_write:
+            with contextlib.suppress(OSError):
+                write(root, store, model_id, content)
 
 
 def is_store(path: str | os.PathLike[str]) -> bool:
@@ -145,7 +166,8 @@ def _merge(stored: Sequence[Document], added: Sequence[Document]) -> list[Docume
     return merged + [d for d in added if d.id in by_id]
 
 
-def _content_hash(documents: Sequence[Document]) -> str:
+def content_hash(documents: Sequence[Document]) -> str:
+    """What decides whether a store holds exactly these articles: all of each, in order."""
     digest = hashlib.sha256()
     for d in documents:
         digest.update(json.dumps([d.id, d.title, d.text, d.outlet, list(d.authors), d.date, d.source]).encode())
