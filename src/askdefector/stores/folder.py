@@ -38,6 +38,10 @@ LOCK = ".store.lock"
 NEAREST = "nearest.faiss"
 
 
+class OtherModel(StoreError):
+    """The store holds another model's vectors: refused, never rebuilt over."""
+
+
 @dataclass(frozen=True)
 class Added:
     """What one ``add`` did."""
@@ -117,7 +121,7 @@ def _pointer(root: Path, model_id: str) -> dict:
     if not isinstance(pointer, dict) or pointer.get("format") != FORMAT or not isinstance(pointer.get("columns"), str):
         raise StoreError(f"the store in {root} is of another format or damaged: index its articles again")
     if pointer.get("model") != model_id:
-        raise StoreError(f"the store in {root} holds vectors of model {pointer.get('model')!r}, not {model_id!r}")
+        raise OtherModel(f"the store in {root} holds vectors of model {pointer.get('model')!r}, not {model_id!r}")
     return pointer
 
 
@@ -152,9 +156,9 @@ def _stored_documents(root: Path, model_id: str) -> tuple[list[Document], tuple[
         return [], ()
     try:
         store = open_store(root, model_id)
+    except OtherModel:
+        raise
     except StoreError as exc:
-        if "holds vectors of model" in str(exc):
-            raise
         return [], (f"{exc}; it now holds only the articles indexed in this run",)
     return [store.columns.document(i) for i in range(len(store.columns.documents))], ()
 
