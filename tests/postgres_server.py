@@ -44,8 +44,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_postgres() -> Iterator[str]:
-    """Start a server; yields the connection string of its ``postgres`` database."""
+def running_postgres(settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a server (with these ``settings`` beside the defaults below); yields the connection
+    string of its ``postgres`` database."""
     folder = Path(tempfile.mkdtemp(prefix="askdefector-pg-"))
     user: dict[str, int] = {}
     if os.geteuid() == 0:
@@ -62,6 +63,7 @@ def running_postgres() -> Iterator[str]:
         subprocess.run([_bin() / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], **run)
         port = _free_port()
         options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off -c max_connections=60"
+        options += "".join(f" -c {key}={value}" for key, value in (settings or {}).items())
         subprocess.run([_bin() / "pg_ctl", "-D", data, "-l", log, "-w", "-o", options, "start"], **run)
         started = True
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
