@@ -55,7 +55,7 @@ def test_small_corpora_are_searched_exactly(clustered):
 
 def test_knowledge_base_answers_the_same_through_the_approximate_index(kb, kb_cache, monkeypatch):
     monkeypatch.setattr(vector_index, "ANN_ABOVE", 10)
-    large = askdefector.open(CORPUS, cache_dir=kb_cache)
+    large = askdefector.open(CORPUS, cache_dir=kb_cache, verify=True)  # built again, not the saved exact index
     assert large.store.nearest.kind == "approximate" and kb.store.nearest.kind == "exact"
     assert list(kb_cache.glob("*/ann-*.faiss")), "the index is saved beside the vectors"
     for question, _ in ANSWERABLE:
