@@ -188,12 +188,7 @@ def measure_postgres(url: str, n: int, squad_path: Path, reuse: bool = False) ->
         "documents": size.documents,
         "insert_s": insert_s,
         "open_and_first_ask_s": open_s,
-        "ask_median_ms": 1000 * statistics.median(alone),
-        "ask_p95_ms": 1000 * percentile(alone, 0.95),
-        "concurrent_clients": CLIENTS,
-        "concurrent_p50_ms": 1000 * percentile(together, 0.5),
-        "concurrent_p95_ms": 1000 * percentile(together, 0.95),
-        "concurrent_questions_per_s": len(together) / wall,
+        **latencies(alone, together, wall),
     }
 
 
@@ -267,13 +262,20 @@ def measure_folder(root: Path, squad_path: Path) -> dict:
         "documents": size.documents,
         "open_s": open_s,
         "first_ask_s": first_s,
+        **latencies(alone, together, wall),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def latencies(alone: list[float], together: list[float], wall: float) -> dict:
+    """The figures of one run's answer times (seconds): alone, and with ``CLIENTS`` at once."""
+    return {
         "ask_median_ms": 1000 * statistics.median(alone),
         "ask_p95_ms": 1000 * percentile(alone, 0.95),
         "concurrent_clients": CLIENTS,
         "concurrent_p50_ms": 1000 * percentile(together, 0.5),
         "concurrent_p95_ms": 1000 * percentile(together, 0.95),
         "concurrent_questions_per_s": len(together) / wall,
-        "peak_rss_mb": peak_rss_mb(),
     }
 
 

@@ -22,7 +22,7 @@ from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
 from .indexing import Index, IndexOutOfDate, IndexReport, build_index, fast_query_encoder
 from .search import fuse, passage_dense, top_k
-from .stores import Reader, SentenceRecord, Store
+from .stores import Reader, SentenceRecord, Store, folder
 from .stores.local import LocalStore
 from .types import Answer, Document, Hit, Passage, Quote
 
@@ -465,10 +465,8 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
         "skipped_before": corpus.skipped_before,
         "notes": [f"{path}: {note}" for path, note in corpus.notes],
     }
-    from .stores import folder
-
     snapshot = Path(cache_dir) / model_folder_name(embedder.model_id) / "store"
-    content = folder.content_hash(corpus.documents)
+    content = folder.articles_hash(corpus.documents)
     saved = folder.open_current(snapshot, embedder.model_id, content)
     if saved is not None and not verify:
         kb = _from_saved(saved, embedder, snapshot.parent, corpus, notify, writable=not read_only)
@@ -491,19 +489,25 @@ def _from_saved(
     """The last complete index of exactly these articles, as saved: nothing split, hashed or
     gathered again (``verify`` checks every cached file instead)."""
     encoder, note = fast_query_encoder(embedder, model_dir, writable and os.access(model_dir, os.W_OK), notify)
+    report = _store_report(store, corpus, 0, str(model_dir), (note,) if note else ())
+    return KnowledgeBase(store, embedder, encoder or embedder, report)
+
+
+def _store_report(store: Store, corpus: Corpus | None, embedded: int, where: str, warnings: Sequence[str]) -> IndexReport:
+    """What opening ``store`` did: its size, the corpus folder's skipped files and notes (if a
+    folder was read), then ``warnings``."""
     with store.reading() as reader:
         size = reader.size()
-    report = IndexReport(
+    return IndexReport(
         documents=size.documents,
         passages=size.passages,
         sentences=size.sentences,
-        embedded=0,
-        cache_dir=str(model_dir),
-        skipped=tuple(corpus.skipped),
-        skipped_before=corpus.skipped_before,
-        warnings=tuple(f"{path}: {n}" for path, n in corpus.notes) + ((note,) if note else ()),
+        embedded=embedded,
+        cache_dir=where,
+        skipped=tuple(corpus.skipped) if corpus else (),
+        skipped_before=corpus.skipped_before if corpus else 0,
+        warnings=(tuple(f"{path}: {n}" for path, n in corpus.notes) if corpus else ()) + tuple(warnings),
     )
-    return KnowledgeBase(store, embedder, encoder or embedder, report)
 
 
 def _require_articles(corpus: Corpus, corpus_dir: object) -> Corpus:
@@ -527,10 +531,8 @@ def _open_postgres(
     prune: bool,
 ) -> KnowledgeBase:
     """``open`` on a PostgreSQL store; the local cache folder keeps only the ONNX question encoder."""
-    from .stores.postgres import PostgresStore, is_url
+    from .stores.postgres import PostgresStore
 
-    if not is_url(url):
-        raise ValueError(f"store must be a postgresql:// connection string, not {url!r}")
     embedder = embedder or SentenceTransformerEmbedder(model)
     writing = corpus_dir is not None and not read_only
     corpus = None
@@ -549,18 +551,7 @@ def _open_postgres(
 
         cache_dir = user_cache_path("askdefector")
     query_encoder, note = fast_query_encoder(embedder, Path(cache_dir) / model_folder_name(embedder.model_id), True, notify)
-    with store.reading() as reader:
-        size = reader.size()
-    notes = [f"{path}: {n}" for path, n in corpus.notes] if corpus else []
-    report = IndexReport(
-        documents=size.documents,
-        passages=size.passages,
-        sentences=size.sentences,
-        embedded=embedded,
-        cache_dir=store.display_url,
-        skipped=tuple(corpus.skipped) if corpus else (),
-        warnings=tuple(notes + ([note] if note else [])),
-    )
+    report = _store_report(store, corpus, embedded, store.display_url, (note,) if note else ())
     return KnowledgeBase(store, embedder, query_encoder or embedder, report)
 
 
@@ -586,17 +577,8 @@ def _open_store_folder(
         added = folder.add(root, corpus.documents, embedder, progress, notify, prune)
     store = folder.open_store(root, embedder.model_id)
     query_encoder, note = fast_query_encoder(embedder, root / model_folder_name(embedder.model_id), os.access(root, os.W_OK), notify)
-    size = store.size()
-    notes = [f"{path}: {n}" for path, n in corpus.notes] if corpus else []
-    report = IndexReport(
-        documents=size.documents,
-        passages=size.passages,
-        sentences=size.sentences,
-        embedded=added.embedded,
-        cache_dir=str(root),
-        skipped=tuple(corpus.skipped) if corpus else (),
-        warnings=tuple(notes) + added.warnings + ((note,) if note and not added.changed else ()),
-    )
+    warnings = added.warnings + ((note,) if note and not added.changed else ())  # a build reports its own note
+    report = _store_report(store, corpus, added.embedded, str(root), warnings)
     return KnowledgeBase(store, embedder, query_encoder or embedder, report)
 
 

@@ -15,6 +15,8 @@ while another process re-indexes it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -24,6 +26,12 @@ import numpy as np
 
 from ..analyzer import Analyzer
 from ..types import Document, Passage
+
+
+def content_hash(doc: Document) -> str:
+    """What decides whether a stored article is the same: everything stored of it but its id."""
+    fields = [doc.title, doc.text, doc.outlet, list(doc.authors), doc.date, doc.source]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
 class StoreError(Exception):

@@ -103,13 +103,15 @@ def save(columns: Columns, folder: Path, params: dict) -> None:
     (folder / "columns.json").write_text(json.dumps({"format": FORMAT, **counts, **params}))
 
 
-def load(folder: Path, by_row: bool = False) -> tuple[Columns, dict]:
+def load(folder: Path, by_row_above: int | None = None) -> tuple[Columns, dict]:
     """The columns saved in ``folder``, memory-mapped, and their params; raises OSError or
     ValueError when the folder is missing, of another format, or its parts don't fit together.
-    ``by_row``: the vectors are read row by row (``RowFile``), for a store searched approximately."""
+    Above ``by_row_above`` passages the vectors are read row by row (``RowFile``): a store that
+    big is searched approximately, a few hundred scattered rows per question."""
     params = json.loads((folder / "columns.json").read_bytes())
     if not isinstance(params, dict) or params.get("format") != FORMAT:
         raise ValueError(f"store format {params.get('format') if isinstance(params, dict) else None!r}, expected {FORMAT}")
+    by_row = by_row_above is not None and int(params.get("passages", 0)) > by_row_above
     vectors = ("passage_vectors", "sentence_vectors") if by_row else ()
     arrays = {
         name: RowFile(folder / f"{name}.npy") if name in vectors else np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)

@@ -28,7 +28,7 @@ from ..indexing import build_index
 from ..lexical import LexicalIndex
 from ..types import Document
 from ..vector_index import ANN_ABOVE, ApproximateIndex, ExactIndex
-from . import StoreError
+from . import StoreError, content_hash
 from . import columns as cols
 from .local import LocalStore
 
@@ -64,11 +64,11 @@ def add(
     with write_lock(root, notify, name=LOCK) as can_write:
         if not can_write:
             raise StoreError(f"cannot write the store in {root}")
-        stored, warnings = _stored_documents(root, embedder.model_id)
+        stored, stored_content, warnings = _stored(root, embedder.model_id)
         merged = list(documents) if prune else _merge(stored, documents)
-        content = content_hash(merged)
-        if not warnings and _current(root).get("content") == content:  # warnings: the stored version is damaged
-            return Added(0, False, warnings)
+        content = articles_hash(merged)
+        if content == stored_content:
+            return Added(0, False)
         index = build_index(merged, embedder, cache_dir=root, progress=progress, notify=notify)
         write(root, LocalStore.from_index(index), embedder.model_id, content)
         return Added(index.report.embedded, True, warnings + index.report.warnings)
@@ -76,6 +76,11 @@ def add(
 
 def open_store(root: Path, model_id: str) -> LocalStore:
     """The current version of the store in ``root``, memory-mapped; ``StoreError`` says why not."""
+    return _open(root, model_id)[0]
+
+
+def _open(root: Path, model_id: str) -> tuple[LocalStore, dict]:
+    """``open_store``, with the version's params (its content hash among them)."""
     for _ in range(3):  # a writer may replace the version between reading store.json and its files
         pointer = _pointer(root, model_id)
         try:
@@ -88,14 +93,15 @@ def open_store(root: Path, model_id: str) -> LocalStore:
 
 
 def open_current(root: Path, model_id: str, content: str) -> LocalStore | None:
-    """The store in ``root`` if it holds exactly the articles ``content`` hashes (``content_hash``);
+    """The store in ``root`` if it holds exactly the articles ``content`` hashes (``articles_hash``);
     None when there is none, it holds others, or it is damaged."""
-    if _current(root).get("content") != content:
+    if not is_store(root):
         return None
     try:
-        return open_store(root, model_id)
+        store, params = _open(root, model_id)
     except StoreError:
         return None
+    return store if params.get("content") == content else None
 
 
 def save_quietly(root: Path, store: LocalStore, model_id: str, content: str, notify: Notify | None = None) -> None:
@@ -125,42 +131,32 @@ def _pointer(root: Path, model_id: str) -> dict:
     return pointer
 
 
-def _current(root: Path) -> dict:
-    """The current version's params, or {} when there is none or it is unreadable."""
-    try:
-        pointer = json.loads((root / POINTER).read_bytes())
-        return json.loads((root / pointer["columns"] / "columns.json").read_bytes())
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def _load(folder: Path) -> LocalStore:
-    params = json.loads((folder / "columns.json").read_bytes())
-    columns, _ = cols.load(folder, by_row=isinstance(params, dict) and params.get("passages", 0) > ANN_ABOVE)
+def _load(folder: Path) -> tuple[LocalStore, dict]:
+    columns, params = cols.load(folder, by_row_above=ANN_ABOVE)
     lexical = LexicalIndex.load(folder / "lexical")
     if lexical.size != len(columns.passage_rows):
         raise ValueError("its BM25 index is of other passages")
     vectors = columns.passage_vectors
     if len(vectors) <= ANN_ABOVE:
-        return LocalStore(columns, ExactIndex(vectors), lexical)
+        return LocalStore(columns, ExactIndex(vectors), lexical), params
     nearest = ApproximateIndex.load(folder / NEAREST, vectors)
     if nearest is None:
         raise ValueError(f"its vector index {NEAREST} is missing or damaged")
-    return LocalStore(columns, nearest, lexical)
+    return LocalStore(columns, nearest, lexical), params
 
 
-def _stored_documents(root: Path, model_id: str) -> tuple[list[Document], tuple[str, ...]]:
-    """The articles the store holds now (none when it is new); a damaged store is rebuilt from
-    the articles being added, with a warning that the others are gone."""
-    if not (root / POINTER).exists():
-        return [], ()
+def _stored(root: Path, model_id: str) -> tuple[list[Document], str | None, tuple[str, ...]]:
+    """The articles the store holds now and their content hash (none when it is new); a damaged
+    store is rebuilt from the articles being added, with a warning that the others are gone."""
+    if not is_store(root):
+        return [], None, ()
     try:
-        store = open_store(root, model_id)
+        store, params = _open(root, model_id)
     except OtherModel:
         raise
     except StoreError as exc:
-        return [], (f"{exc}; it now holds only the articles indexed in this run",)
-    return [store.columns.document(i) for i in range(len(store.columns.documents))], ()
+        return [], None, (f"{exc}; it now holds only the articles indexed in this run",)
+    return [store.columns.document(i) for i in range(len(store.columns.documents))], params.get("content"), ()
 
 
 def _merge(stored: Sequence[Document], added: Sequence[Document]) -> list[Document]:
@@ -170,11 +166,12 @@ def _merge(stored: Sequence[Document], added: Sequence[Document]) -> list[Docume
     return merged + [d for d in added if d.id in by_id]
 
 
-def content_hash(documents: Sequence[Document]) -> str:
-    """What decides whether a store holds exactly these articles: all of each, in order."""
+def articles_hash(documents: Sequence[Document]) -> str:
+    """What decides whether a store holds exactly these articles: each one's id and
+    ``content_hash``, in order."""
     digest = hashlib.sha256()
     for d in documents:
-        digest.update(json.dumps([d.id, d.title, d.text, d.outlet, list(d.authors), d.date, d.source]).encode())
+        digest.update(f"{d.id}\0{content_hash(d)}\n".encode())
     return digest.hexdigest()
 
 

@@ -17,7 +17,6 @@ The schema carries a version and numbered migrations, applied on open.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import Counter
@@ -33,7 +32,7 @@ from ..cache.files import text_hash
 from ..embeddings import Embedder, ProgressFn
 from ..passages import make_passages
 from ..types import Document, Passage
-from . import Candidates, SentenceRecord, StoreError, StoreSize
+from . import Candidates, SentenceRecord, StoreError, StoreSize, content_hash
 
 # Up to this many passages every passage is scored exactly, as the local store does up to 50,000;
 # in SQL that costs about 15 ms per 2,000 passages (SQuAD dev-a), so larger stores use HNSW.
@@ -399,12 +398,6 @@ def _without_password(url: str) -> str:
         return url
     netloc = parts.netloc.rsplit("@", 1)
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
-
-
-def content_hash(doc: Document) -> str:
-    """What decides whether a stored article is the same: everything stored of it."""
-    fields = [doc.title, doc.text, doc.outlet, list(doc.authors), doc.date, doc.source]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass
