@@ -160,11 +160,13 @@ def article_spread(records, draws: int = 2000, seed: int = 0) -> dict:
     return spread
 
 
-def engines():
-    """(name, answer check) of the engines compared: stage 5 alone, and the shipped check if any."""
+def engines(model_id: str):
+    """(name, answer check) of the engines compared: stage 5 alone, and the shipped check if any
+    and if it was trained on this model's cosines."""
     from askdefector import check
 
-    return [("today", None)] + ([("answer check", check.shipped())] if check.shipped() is not None else [])
+    shipped = check.shipped() if model_id == check.MODEL_ID else None
+    return [("today", None)] + ([("answer check", shipped)] if shipped is not None else [])
 
 
 def declining(corpus_kb, squad_questions):
@@ -175,7 +177,7 @@ def declining(corpus_kb, squad_questions):
     import gold_blind
 
     result = {}
-    for name, checker in engines():
+    for name, checker in engines(corpus_kb.embedder.model_id):
         corpus_kb.checker = checker
         row = {"squad_declined": sum(not corpus_kb.ask(q).found for q, _, _ in squad_questions) / len(squad_questions)}
         for set_name, gold_set in (("gold", gold), ("blind gold", gold_blind)):
@@ -218,7 +220,7 @@ def declining_table(kb, questions):
     whether it was answered and whether its first quote is right."""
     answerable = np.array([bool(answers) for _, _, answers in questions])
     table, curves = {}, {}
-    for name, checker in engines():
+    for name, checker in engines(kb.embedder.model_id):
         kb.checker = checker
         found, right, confidence = [], [], []
         for question, _, answers in questions:
@@ -258,7 +260,7 @@ def plot_tradeoff(curves, path: Path, title: str) -> None:
 def build(documents, cache: Path, model: str):
     """The knowledge base plus indexing rates: whole pipeline, BM25 index, embedding."""
     from askdefector.cache.vectors import VectorCache, embed_with_cache
-    from askdefector.embeddings import SentenceTransformerEmbedder
+    from askdefector.embeddings import make_embedder
     from askdefector.lexical import LexicalIndex
 
     t = time.perf_counter()
@@ -269,7 +271,7 @@ def build(documents, cache: Path, model: str):
     t = time.perf_counter()
     LexicalIndex(texts)
     lexical = time.perf_counter() - t
-    embedder = SentenceTransformerEmbedder(model)
+    embedder = make_embedder(model)
     t = time.perf_counter()
     embed_with_cache(texts, embedder, VectorCache(cache / "dense-baseline", embedder.model_id))
     dense = time.perf_counter() - t
@@ -379,7 +381,6 @@ def main(argv=None) -> int:
                         "database, or 'embedded' to start one) and compare; prints only that comparison")
     args = parser.parse_args(argv)
 
-    from askdefector import check
 
     documents, questions = load_squad(args.path, args.articles, args.article)
     answerable = [q for q in questions if q[2]]
@@ -403,8 +404,7 @@ def main(argv=None) -> int:
     table = evaluate(kb, answerable)
     for s in SYSTEMS:
         table[s]["index_passages_per_s"] = index_rates[s]
-    kb.checker = None
-    kb.checker = check.shipped()
+    kb.checker = dict(engines(kb.embedder.model_id)).get("answer check")
     if kb.checker is not None:
         table["askdefector"]["quote_accuracy_with_check"] = sum(
             bool(a.quotes) and contains_answer(a.quotes[0].text, answers)
@@ -424,7 +424,8 @@ def main(argv=None) -> int:
     }
     if v2:
         result["squad2"], curves = declining_table(kb, questions)
-        trained = check.shipped().info if check.shipped() is not None else {}
+        shipped = dict(engines(kb.embedder.model_id)).get("answer check")
+        trained = shipped.info if shipped is not None else {}
         seen = sorted({d.id.rsplit("#", 1)[0] for d in documents} & set(trained.get("articles", ())))
         result["squad2_check_trained_on"] = seen
         if seen:

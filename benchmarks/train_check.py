@@ -175,12 +175,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, help="a SQuAD v2.0 JSON file")
     parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / ".cache")
+    parser.add_argument("--model", default=askdefector.DEFAULT_MODEL, help="the embedding model the check reads the cosines of")
     parser.add_argument("--write", action="store_true", help=f"save the model to {check.MODEL_FILE}")
     args = parser.parse_args(argv)
+    if args.write and askdefector.embeddings.make_embedder(args.model).model_id != check.MODEL_ID:
+        parser.error(f"--write: the shipped check reads the cosines of {check.MODEL_ID}; train others without --write")
 
     t0 = time.perf_counter()
     documents, questions = load_squad(args.path)
-    kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=args.cache / args.path.stem)
+    kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=args.cache / args.path.stem, model=args.model)
     rows = collect(kb, questions)
     t1 = time.perf_counter()
     answerable = np.array([r["answerable"] for r in rows])
@@ -211,6 +214,7 @@ def main(argv=None) -> int:
             "auroc": auroc(confidence, answerable),
             "first_quote_right_when_answerable": float(right[answerable].mean()),
             "curve": tradeoff(confidence, right, answerable),
+            "declined_keeping_0.75_answered": max(d for _, a, d in tradeoff(confidence, right, answerable, 401) if a >= 0.75),
         },
         "today": {"answerable_right": t_answered, "unanswerable_declined": t_declined, "auroc": auroc(today_conf, answerable)},
     }

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 MODEL_FILE = Path(__file__).with_name("check.json")
+MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"  # the embedder whose cosines check.json was trained on
 FORMAT = 1
 
 _CAPITAL = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]*")

@@ -39,7 +39,9 @@ def default_corpus() -> Path:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, help="folder of articles (default: ./corpus)")
     parser.add_argument("--cache", type=Path, help="embedding cache folder (default: embeddings/ beside the corpus)")
-    parser.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2)")
+    parser.add_argument(
+        "--model", help="sentence-transformers model name or path, or multilingual-e5-small (default: all-MiniLM-L6-v2)"
+    )
     parser.add_argument(
         "--store",
         default=os.environ.get("ASKDEFECTOR_STORE") or None,

@@ -101,7 +101,7 @@ def build_index(
         warnings = tuple(cache.warnings)
     else:
         vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
-    query_encoder: Embedder = embedder
+    query_encoder: Embedder = getattr(embedder, "question_encoder", None) or embedder
     if cache is not None:
         fast, encoder_note = fast_query_encoder(embedder, cache.folder, cache.writable, notify)
         query_encoder = fast or embedder
@@ -152,6 +152,9 @@ def fast_query_encoder(
 ) -> tuple[Embedder | None, str]:
     """The ONNX export of the model in ``model_folder``/onnx, made now if missing and
     ``writable``: questions then skip the torch import. Returns (encoder or None, a warning or "")."""
+    questions = getattr(embedder, "question_encoder", None)
+    if questions is not None:  # the model has its own way to embed questions
+        return questions, ""
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return None, ""
     folder = model_folder / "onnx"

@@ -19,7 +19,7 @@ from .cache.files import Notify
 from .cache.vectors import IndexBusy, model_folder_name
 from .corpus import Corpus, CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
-from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, SentenceTransformerEmbedder
+from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, make_embedder
 from .indexing import Index, IndexOutOfDate, IndexReport, build_index, fast_query_encoder
 from .search import fuse, passage_dense, top_k
 from .stores import Reader, SentenceRecord, Store, folder
@@ -78,7 +78,7 @@ class KnowledgeBase:
         self.store = store
         self.analyzer = store.analyzer
         self.embedder = embedder
-        self.query_encoder = query_encoder or embedder
+        self.query_encoder = query_encoder or getattr(embedder, "question_encoder", None) or embedder
         if report is None:
             with store.reading() as reader:
                 size = reader.size()
@@ -112,7 +112,7 @@ class KnowledgeBase:
             if not isinstance(doc, Document):
                 raise TypeError(f"documents must hold only Document objects, not {type(doc).__name__}")
         _check_path("cache_dir", cache_dir, optional=True)
-        embedder = embedder or SentenceTransformerEmbedder(model)
+        embedder = embedder or make_embedder(model)
         return cls(build_index(documents, embedder, cache_dir, progress, notify=notify), embedder)
 
     def close(self) -> None:
@@ -156,9 +156,16 @@ class KnowledgeBase:
     def _scores(self, reader: Reader, vector: np.ndarray, terms: Sequence[str]) -> PassageScores:
         """Dense, lexical and fused score of the candidate passages, and their sentences' cosines."""
         found = reader.candidates(vector, terms, NEAREST)
-        dense = passage_dense(found.dense, found.best)
+        best = self._similarity(found.best)
+        dense = passage_dense(self._similarity(found.dense), best)
         fused = fuse(dense, found.lexical)  # the store's best BM25 score is among the candidates
-        return PassageScores(found.passages, dense, found.lexical, fused, found.best, fused)
+        return PassageScores(found.passages, dense, found.lexical, fused, best, fused)
+
+    def _similarity(self, cosine):
+        """Cosines on the scale the weights and thresholds were set on (MiniLM's): a model whose
+        cosines crowd into a narrow band (e5's) carries a linear map to it."""
+        scale = getattr(self.embedder, "cosine_scale", None)
+        return cosine if scale is None else scale[0] * cosine + scale[1]
 
     def _rank(self, reader: Reader, question: str, history: Sequence[str] | None) -> _Question:
         """The candidates' scores, the best passages in order, and the evidence of their sentences."""
@@ -169,6 +176,7 @@ class KnowledgeBase:
         top = top_k(scores.fused, RERANK_DEPTH)
         members = dict(zip(top.tolist(), reader.members(scores.passages[top].tolist())))
         cosine = reader.sentence_cosines(list(dict.fromkeys(s for m in members.values() for s in m)), vector)
+        cosine = {s: float(self._similarity(c)) for s, c in cosine.items()}
         sentences = self._sentences(reader, cosine)
         idf = reader.idf(query.terms)
         own = {
@@ -451,7 +459,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
             return _open_postgres(str(store), corpus_dir, cache_dir, model, embedder, progress, notify, read_only, prune)
         return _open_store_folder(Path(store).expanduser(), corpus_dir, model, embedder, progress, notify, read_only, prune)
     _check_path("corpus_dir", corpus_dir)
-    embedder = embedder or SentenceTransformerEmbedder(model)  # an unknown model fails before any write
+    embedder = embedder or make_embedder(model)  # an unknown model fails before any write
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(corpus_dir)
     records = CorpusRecords(cache_dir)
     corpus = _require_articles(load_corpus(corpus_dir, notify, records), corpus_dir)
@@ -533,7 +541,7 @@ def _open_postgres(
     """``open`` on a PostgreSQL store; the local cache folder keeps only the ONNX question encoder."""
     from .stores.postgres import PostgresStore
 
-    embedder = embedder or SentenceTransformerEmbedder(model)
+    embedder = embedder or make_embedder(model)
     writing = corpus_dir is not None and not read_only
     corpus = None
     if writing:
@@ -568,7 +576,7 @@ def _open_store_folder(
     """``open`` on a store folder: the corpus folder (if any) added to it, then the store mapped."""
     from .stores import folder
 
-    embedder = embedder or SentenceTransformerEmbedder(model)
+    embedder = embedder or make_embedder(model)
     added = folder.Added(0, False)
     corpus = None
     if corpus_dir is not None and not read_only:
