@@ -13,6 +13,9 @@ same loop, so the machine's noise hits both alike; the ratio is the figure to re
    raw `encode` of the same texts with the same batch size; and the time to open an unchanged
    index of 5,000+ passages.
 4. scale: search time, open time and memory at 1,000 to 1,000,000 passages (benchmarks/scale.py).
+5. with ``--e5``: the e5 option (``--model multilingual-e5-small``) against the default model,
+   alternately: single-shot, ``kb.ask``, indexing the shipped corpus from an empty cache (whole
+   process), and raw embedding of SQuAD texts.
 """
 
 from __future__ import annotations
@@ -175,6 +178,54 @@ def open_time(squad_path: Path, cache: Path, copies: int, runs: int) -> dict:
     return {"passages": kb.report.passages, "open_s": statistics.median(seconds)}
 
 
+def e5_vs_default(runs: int, cache: Path, squad_path: Path) -> dict:
+    """Part 5: each figure of the e5 option next to the default model's, taken alternately."""
+    import shutil
+
+    import squad
+    from gold import ANSWERABLE
+
+    from askdefector.embeddings import E5_MODEL, make_embedder
+
+    def cli(model: str, folder: Path) -> list[str]:
+        return [sys.executable, "-m", "askdefector", "--corpus", str(ROOT / "corpus"), "--cache", str(folder), "--model", model]
+
+    models = {"e5": E5_MODEL, "default": askdefector.DEFAULT_MODEL}
+    times: dict[str, dict[str, list[float]]] = {m: {"single": [], "index": [], "ask": [], "raw": []} for m in models}
+    for name, model in models.items():
+        timed_process(cli(model, cache / name) + ["index"])
+    for _ in range(runs):
+        for name, model in models.items():
+            times[name]["single"].append(timed_process(cli(model, cache / name) + [QUESTION]))
+    for _ in range(max(1, runs // 2)):
+        for name, model in models.items():
+            fresh = cache / f"{name}-fresh"
+            shutil.rmtree(fresh, ignore_errors=True)
+            times[name]["index"].append(timed_process(cli(model, fresh) + ["index"]))
+    kbs = {name: askdefector.open(ROOT / "corpus", cache_dir=cache / name, model=model) for name, model in models.items()}
+    questions = [q for q, _ in ANSWERABLE]
+    for kb in kbs.values():
+        kb.ask(questions[0])
+    for _ in range(max(1, runs // 3)):
+        for q in questions:
+            for name, kb in kbs.items():
+                kb._recent.clear()
+                t = time.perf_counter()
+                kb.ask(q)
+                times[name]["ask"].append(time.perf_counter() - t)
+    documents, _ = squad.load_squad(squad_path, 1)
+    texts = [d.text for d in documents][:64]
+    embedders = {name: make_embedder(model) for name, model in models.items()}
+    for e in embedders.values():
+        e.encode(texts[:2])
+    for _ in range(2):
+        for name, e in embedders.items():
+            t = time.perf_counter()
+            e.encode(texts)
+            times[name]["raw"].append(len(texts) / (time.perf_counter() - t))
+    return {name: {k: statistics.median(v) for k, v in row.items()} for name, row in times.items()}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -184,7 +235,19 @@ def main(argv=None) -> int:
     parser.add_argument("--scale-sizes", type=int, nargs="+", default=scale.SIZES, help="passages for part 4")
     parser.add_argument("--no-scale", action="store_true", help="skip part 4 (minutes the first time)")
     parser.add_argument("--plot", type=Path, help="PNG of part 4: search time and memory against passages")
+    parser.add_argument("--e5", action="store_true", help="only part 5: the e5 option against the default model")
     args = parser.parse_args(argv)
+    if args.e5:
+        r = e5_vs_default(args.runs, args.cache / "e5", args.squad)
+        if args.json:
+            print(json.dumps(r, indent=2))
+            return 0
+        e, d = r["e5"], r["default"]
+        print(f"{'what':<44} {'e5':>10} {'default':>10} {'ratio':>7}")
+        for key, label, unit in (("single", "single-shot answer, whole process (s)", 1), ("index", "index the shipped corpus, empty cache (s)", 1),
+                                 ("ask", "chat: kb.ask (ms)", 1000), ("raw", "raw embedding, SQuAD paragraphs (texts/s)", 1)):
+            print(f"{label:<44} {e[key] * unit:>10.3f} {d[key] * unit:>10.3f} {e[key] / d[key]:>7.3f}")
+        return 0
 
     result = {
         "single_shot": single_shot(args.runs, args.cache / "corpus"),
