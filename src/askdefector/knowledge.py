@@ -258,7 +258,8 @@ class KnowledgeBase:
             places = {s: (r.doc_id, r.paragraph) for s, r in asked.sentences.items()}  # one quote per place
             if self.checker is None:
                 chosen = answering.select(ranked, places, limit=k)
-                confidence = float(asked.scores.sentence.max())  # how close the closest sentence of all comes
+                # how close the closest sentence of all comes; a mapped e5 cosine can pass 1
+                confidence = min(1.0, max(0.0, float(asked.scores.sentence.max())))
                 found = confidence >= answering.DECLINE_BELOW
             else:
                 features = self._check_features(reader, question, asked, ranked, passages)
