@@ -171,11 +171,7 @@ def measure_postgres(url: str, n: int, squad_path: Path, reuse: bool = False) ->
     kb = askdefector.KnowledgeBase(store, embedder)
     kb.ask(asked[0])
     open_s = time.perf_counter() - t
-    alone = []
-    for q in asked:
-        t = time.perf_counter()
-        kb.ask(q)
-        alone.append(time.perf_counter() - t)
+    alone = _one_by_one(kb, asked)
 
     together, wall = _concurrently(kb, asked)
     with store.reading() as reader:
@@ -248,11 +244,7 @@ def measure_folder(root: Path, squad_path: Path) -> dict:
     t = time.perf_counter()
     kb.ask(asked[0])
     first_s = time.perf_counter() - t
-    alone = []
-    for q in asked:
-        t = time.perf_counter()
-        kb.ask(q)
-        alone.append(time.perf_counter() - t)
+    alone = _one_by_one(kb, asked)
     together, wall = _concurrently(kb, asked)
     size = kb.store.size()
     return {
@@ -284,6 +276,16 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _one_by_one(kb, asked: list[str]) -> list[float]:
+    """Seconds per question, asked one after another."""
+    seconds = []
+    for q in asked:
+        t = time.perf_counter()
+        kb.ask(q)
+        seconds.append(time.perf_counter() - t)
+    return seconds
 
 
 def _concurrently(kb, asked: list[str]) -> tuple[list[float], float]:

@@ -1,4 +1,4 @@
-"""Stage 3a: turn texts into unit-length float32 vectors with a sentence-transformers model.
+"""Stage 3a: turn texts into unit-length float32 vectors with a sentence-transformers model (or e5).
 
 sentence-transformers (and torch behind it) is imported on first use only: opening a cached
 knowledge base and answering from it must not pay for the import until a text needs embedding.
@@ -131,7 +131,8 @@ class E5Embedder:
 
     # e5's question-sentence cosines crowd into a narrow band (the 20 closest sentences of a SQuAD
     # v1.1 dev-a question: mean 0.83, sd 0.027; MiniLM's: 0.48, 0.114); this linear map puts them
-    # on MiniLM's scale, which the ranking's weights and the decline threshold were set on.
+    # on MiniLM's scale, which the ranking's weights and the decline threshold were set on
+    # (benchmarks/cosine_scale.py derives it).
     cosine_scale = (4.2, -3.0)
 
     def __init__(self, name: str = E5_MODEL) -> None:
@@ -185,6 +186,12 @@ class _E5Questions:
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         return self._embedder.encode(texts, batch_size, query=True)
+
+
+def for_questions(embedder: Embedder) -> Embedder:
+    """What embeds questions for ``embedder``: its own question side when it has one (e5's
+    "query: " prefix), else the model itself."""
+    return getattr(embedder, "question_encoder", None) or embedder
 
 
 def make_embedder(name: str = DEFAULT_MODEL) -> Embedder:

@@ -21,7 +21,7 @@ from .cache.files import Notify, text_hash, write_lock
 from .cache.lexical import lexical_index
 from .cache.spans import SentenceSpans
 from .cache.vectors import VectorCache, embed_with_cache
-from .embeddings import Embedder, ProgressFn, SentenceTransformerEmbedder
+from .embeddings import Embedder, ProgressFn, SentenceTransformerEmbedder, for_questions
 from .lexical import LexicalIndex
 from .onnx_encoder import OnnxEncoder
 from .passages import Sentence, document_sentences, make_passages
@@ -101,10 +101,10 @@ def build_index(
         warnings = tuple(cache.warnings)
     else:
         vectors, embedded, warnings = embedder.encode(texts), len(texts), ()
-    query_encoder: Embedder = getattr(embedder, "question_encoder", None) or embedder
+    query_encoder = for_questions(embedder)
     if cache is not None:
         fast, encoder_note = fast_query_encoder(embedder, cache.folder, cache.writable, notify)
-        query_encoder = fast or embedder
+        query_encoder = fast or query_encoder
         warnings += (encoder_note,) if encoder_note else ()
     passage_vectors = vectors[: len(passages)]
     nearest = vector_index.nearest_index(passage_vectors, _ann_path(cache, digests[: len(titled)]))
@@ -152,9 +152,8 @@ def fast_query_encoder(
 ) -> tuple[Embedder | None, str]:
     """The ONNX export of the model in ``model_folder``/onnx, made now if missing and
     ``writable``: questions then skip the torch import. Returns (encoder or None, a warning or "")."""
-    questions = getattr(embedder, "question_encoder", None)
-    if questions is not None:  # the model has its own way to embed questions
-        return questions, ""
+    if for_questions(embedder) is not embedder:  # the model has its own way to embed questions
+        return for_questions(embedder), ""
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return None, ""
     folder = model_folder / "onnx"

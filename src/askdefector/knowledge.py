@@ -19,7 +19,7 @@ from .cache.files import Notify
 from .cache.vectors import IndexBusy, model_folder_name
 from .corpus import Corpus, CorpusError, load_corpus
 from .corpus_cache import CorpusRecords
-from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, make_embedder
+from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, for_questions, make_embedder
 from .indexing import Index, IndexOutOfDate, IndexReport, build_index, fast_query_encoder
 from .search import fuse, passage_dense, top_k
 from .stores import Reader, SentenceRecord, Store, folder
@@ -78,7 +78,7 @@ class KnowledgeBase:
         self.store = store
         self.analyzer = store.analyzer
         self.embedder = embedder
-        self.query_encoder = query_encoder or getattr(embedder, "question_encoder", None) or embedder
+        self.query_encoder = query_encoder or for_questions(embedder)
         if report is None:
             with store.reading() as reader:
                 size = reader.size()
@@ -528,6 +528,15 @@ def _require_articles(corpus: Corpus, corpus_dir: object) -> Corpus:
     return corpus
 
 
+def _to_add(corpus_dir: object, read_only: bool, notify: Notify | None) -> Corpus | None:
+    """The corpus folder's articles to add to a store, or None when nothing is to be added.
+    A folder of only unreadable files is refused here, before ``prune`` could empty the store."""
+    if corpus_dir is None or read_only:
+        return None
+    _check_path("corpus_dir", corpus_dir)
+    return _require_articles(load_corpus(corpus_dir, notify), corpus_dir)
+
+
 def _open_postgres(
     url: str,
     corpus_dir: str | os.PathLike[str] | None,
@@ -543,14 +552,9 @@ def _open_postgres(
     from .stores.postgres import PostgresStore
 
     embedder = embedder or make_embedder(model)
-    writing = corpus_dir is not None and not read_only
-    corpus = None
-    if writing:
-        _check_path("corpus_dir", corpus_dir)
-        # a folder of unreadable files must not reach `prune`, which would empty the store
-        corpus = _require_articles(load_corpus(corpus_dir, notify), corpus_dir)
+    corpus = _to_add(corpus_dir, read_only, notify)
     # Only a new store needs the model's width, and finding it loads the model: asked for then.
-    dimension = (lambda: int(embedder.encode(["?"]).shape[1])) if writing else None
+    dimension = (lambda: int(embedder.encode(["?"]).shape[1])) if corpus is not None else None
     store = PostgresStore(url, embedder.model_id, dimension=dimension)
     embedded = 0
     if corpus is not None:
@@ -561,7 +565,7 @@ def _open_postgres(
         cache_dir = user_cache_path("askdefector")
     query_encoder, note = fast_query_encoder(embedder, Path(cache_dir) / model_folder_name(embedder.model_id), True, notify)
     report = _store_report(store, corpus, embedded, store.display_url, (note,) if note else ())
-    return KnowledgeBase(store, embedder, query_encoder or embedder, report)
+    return KnowledgeBase(store, embedder, query_encoder, report)
 
 
 def _open_store_folder(
@@ -579,16 +583,14 @@ def _open_store_folder(
 
     embedder = embedder or make_embedder(model)
     added = folder.Added(0, False)
-    corpus = None
-    if corpus_dir is not None and not read_only:
-        _check_path("corpus_dir", corpus_dir)
-        corpus = _require_articles(load_corpus(corpus_dir, notify), corpus_dir)  # before `prune` could empty the store
+    corpus = _to_add(corpus_dir, read_only, notify)
+    if corpus is not None:
         added = folder.add(root, corpus.documents, embedder, progress, notify, prune)
     store = folder.open_store(root, embedder.model_id)
     query_encoder, note = fast_query_encoder(embedder, root / model_folder_name(embedder.model_id), os.access(root, os.W_OK), notify)
     warnings = added.warnings + ((note,) if note and not added.changed else ())  # a build reports its own note
     report = _store_report(store, corpus, added.embedded, str(root), warnings)
-    return KnowledgeBase(store, embedder, query_encoder or embedder, report)
+    return KnowledgeBase(store, embedder, query_encoder, report)
 
 
 def _last_complete(build: Callable[..., KnowledgeBase], records: CorpusRecords, corpus_dir: object) -> KnowledgeBase | None:
