@@ -16,6 +16,8 @@ same loop, so the machine's noise hits both alike; the ratio is the figure to re
 5. with ``--e5``: the e5 option (``--model multilingual-e5-small``) against the default model,
    alternately: single-shot, ``kb.ask``, indexing the shipped corpus from an empty cache (whole
    process), and raw embedding of SQuAD texts.
+6. with ``--check``: ``kb.ask`` with the answer check (stage 6, ``check.shipped()``) against
+   stage 5 alone, alternately, on the shipped corpus and both gold sets' questions.
 """
 
 from __future__ import annotations
@@ -119,6 +121,29 @@ def chat(runs: int, cache: Path) -> dict:
             model.encode([q])
             base.append(time.perf_counter() - t)
     return {"ours_ms": 1000 * statistics.median(ours), "baseline_ms": 1000 * statistics.median(base)}
+
+
+def check_vs_stage5(runs: int, cache: Path) -> dict:
+    import gold
+    import gold_blind
+
+    from askdefector import check
+
+    kb = askdefector.open(ROOT / "corpus", cache_dir=cache)
+    shipped = check.shipped()
+    questions = [q for s in (gold, gold_blind) for q, _ in s.ANSWERABLE] + list(gold_blind.UNANSWERABLE)
+    for kb.checker in (shipped, None):  # load and warm both
+        kb.ask(questions[0])
+    times: dict[str, list[float]] = {"check": [], "stage5": []}
+    for _ in range(runs):
+        for q in questions:
+            for name, checker in (("check", shipped), ("stage5", None)):
+                kb.checker = checker
+                kb._recent.clear()  # every ask embeds its question
+                t = time.perf_counter()
+                kb.ask(q)
+                times[name].append(time.perf_counter() - t)
+    return {name: 1000 * statistics.median(t) for name, t in times.items()}
 
 
 def indexing(squad_path: Path, articles: int, cache: Path) -> dict:
@@ -236,7 +261,12 @@ def main(argv=None) -> int:
     parser.add_argument("--no-scale", action="store_true", help="skip part 4 (minutes the first time)")
     parser.add_argument("--plot", type=Path, help="PNG of part 4: search time and memory against passages")
     parser.add_argument("--e5", action="store_true", help="only part 5: the e5 option against the default model")
+    parser.add_argument("--check", action="store_true", help="only part 6: kb.ask with the answer check against stage 5")
     args = parser.parse_args(argv)
+    if args.check:
+        r = check_vs_stage5(max(1, args.runs // 3), args.cache / "corpus")
+        print(json.dumps(r, indent=2) if args.json else f"kb.ask with the answer check {r['check']:.2f} ms, stage 5 alone {r['stage5']:.2f} ms, ratio {r['check'] / r['stage5']:.2f}")
+        return 0
     if args.e5:
         r = e5_vs_default(args.runs, args.cache / "e5", args.squad)
         if args.json:

@@ -12,8 +12,9 @@ question is asked of the shipped two-article corpus, where all must be declined,
 questions of tests/gold.py, which must be answered.
 
 A SQuAD 2.0 file (unanswerable questions marked ``is_impossible``) adds the declining table: for
-today's engine (stage 5 alone) and with the answer check, the answerable questions answered with a
-right first quote, the unanswerable ones declined, and the AUROC of ``Answer.confidence``; the
+stage 5 alone (the cosine as confidence), the default (stage 5's answer, the answer check's
+probability as confidence) and the answer check deciding, the answerable questions answered with
+a right first quote, the unanswerable ones declined, and the AUROC of ``Answer.confidence``; the
 plot is the trade-off of those two rates as the threshold moves. When the check was trained on the
 file's articles, its figures there are in-sample, so the held-out figures recorded when it was
 trained (benchmarks/train_check.py) are printed and plotted beside them.
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # for gold.py
 
 import askdefector  # noqa: E402
+from askdefector import check  # noqa: E402
 from askdefector.search import top_k  # noqa: E402
 
 KS = range(1, 11)
@@ -160,13 +162,24 @@ def article_spread(records, draws: int = 2000, seed: int = 0) -> dict:
     return spread
 
 
-def engines(model_id: str):
-    """(name, answer check) of the engines compared: stage 5 alone, and the shipped check if any
-    and if it was trained on this model's cosines."""
-    from askdefector import check
+STAGE5, DEFAULT, DECIDES = "stage 5 (cosine)", "default (check's confidence)", "answer check decides"
 
-    shipped = check.shipped() if model_id == check.MODEL_ID else None
-    return [("today", None)] + ([("answer check", shipped)] if shipped is not None else [])
+
+def engines(model_id: str):
+    """(name, answer check, whether it decides) of the engines compared: stage 5 alone with the
+    cosine as confidence (before issue 11); the default, stage 5's answer with the shipped check's
+    probability as confidence; and the check ordering and declining. The last two only when the
+    check was trained on this model's vectors."""
+    shipped = check.for_model(model_id)
+    return [(STAGE5, None, False)] + ([(DEFAULT, shipped, False), (DECIDES, shipped, True)] if shipped is not None else [])
+
+
+def use(kb, checker, decides: bool) -> None:
+    kb.checker, kb.check_decides = checker, decides
+
+
+def as_default(kb) -> None:
+    use(kb, check.for_model(kb.embedder.model_id), False)
 
 
 def declining(corpus_kb, squad_questions):
@@ -177,8 +190,8 @@ def declining(corpus_kb, squad_questions):
     import gold_blind
 
     result = {}
-    for name, checker in engines(corpus_kb.embedder.model_id):
-        corpus_kb.checker = checker
+    for name, *engine in engines(corpus_kb.embedder.model_id):
+        use(corpus_kb, *engine)
         row = {"squad_declined": sum(not corpus_kb.ask(q).found for q, _, _ in squad_questions) / len(squad_questions)}
         for set_name, gold_set in (("gold", gold), ("blind gold", gold_blind)):
             right = 0
@@ -188,7 +201,7 @@ def declining(corpus_kb, squad_questions):
             row[f"{set_name} answered right"] = right / len(gold_set.ANSWERABLE)
             row[f"{set_name} declined"] = sum(not corpus_kb.ask(q).found for q in gold_set.UNANSWERABLE) / len(gold_set.UNANSWERABLE)
         result[name] = row
-    corpus_kb.checker = None
+    as_default(corpus_kb)
     return result
 
 
@@ -220,8 +233,8 @@ def declining_table(kb, questions):
     whether it was answered and whether its first quote is right."""
     answerable = np.array([bool(answers) for _, _, answers in questions])
     table, curves = {}, {}
-    for name, checker in engines(kb.embedder.model_id):
-        kb.checker = checker
+    for name, *engine in engines(kb.embedder.model_id):
+        use(kb, *engine)
         found, right, confidence = [], [], []
         for question, _, answers in questions:
             a = kb.ask(question)
@@ -232,7 +245,7 @@ def declining_table(kb, questions):
         answered, declined = rates(found, right, answerable)
         table[name] = {"answerable_right": answered, "unanswerable_declined": declined, "auroc": auroc(confidence, answerable)}
         curves[name] = tradeoff(confidence, right, answerable)
-    kb.checker = None
+    as_default(kb)
     return table, curves
 
 
@@ -404,13 +417,14 @@ def main(argv=None) -> int:
     table = evaluate(kb, answerable)
     for s in SYSTEMS:
         table[s]["index_passages_per_s"] = index_rates[s]
-    kb.checker = dict(engines(kb.embedder.model_id)).get("answer check")
-    if kb.checker is not None:
+    shipped = check.for_model(kb.embedder.model_id)
+    if shipped is not None:
+        use(kb, shipped, True)
         table["askdefector"]["quote_accuracy_with_check"] = sum(
             bool(a.quotes) and contains_answer(a.quotes[0].text, answers)
             for a, answers in ((kb.ask(question), answers) for question, _, answers in answerable)
         ) / len(answerable)
-    kb.checker = None
+        as_default(kb)
     corpus_kb = askdefector.open(args.corpus, cache_dir=args.cache / "corpus", model=args.model)
     on_articles = declining(corpus_kb, questions)
     result = {
@@ -424,15 +438,15 @@ def main(argv=None) -> int:
     }
     if v2:
         result["squad2"], curves = declining_table(kb, questions)
-        shipped = dict(engines(kb.embedder.model_id)).get("answer check")
         trained = shipped.info if shipped is not None else {}
         seen = sorted({d.id.rsplit("#", 1)[0] for d in documents} & set(trained.get("articles", ())))
         result["squad2_check_trained_on"] = seen
         if seen:
-            result["squad2"]["answer check (in-sample)"] = result["squad2"].pop("answer check")
-            curves["answer check (in-sample)"] = curves.pop("answer check")
-            result["squad2"]["answer check, held out in training"] = trained["held_out"]
-            curves["answer check, held out in training"] = trained["held_out"]["curve"]
+            for name in (DEFAULT, DECIDES):
+                result["squad2"][name + " (in-sample)"] = result["squad2"].pop(name)
+                curves[name + " (in-sample)"] = curves.pop(name)
+            result["squad2"]["answer check decides, held out in training"] = trained["held_out"]
+            curves["answer check decides, held out in training"] = trained["held_out"]["curve"]
     title = f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions"
     if args.plot and v2:
         plot_tradeoff(curves, args.plot, title)

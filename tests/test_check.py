@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from askdefector import check
+from askdefector import align, check
 
 
 def _tiny(**overrides) -> dict:
@@ -64,9 +64,9 @@ def test_features_name_what_the_question_asks_that_the_sentence_lacks():
 
 @pytest.fixture()
 def checked(kb):
-    kb.checker = check.shipped()
+    kb.check_decides = True
     yield kb
-    kb.checker = None
+    kb.check_decides = False
 
 
 def test_with_the_check_quotes_are_ordered_by_its_probability(checked):
@@ -80,8 +80,57 @@ def test_with_the_check_quotes_are_ordered_by_its_probability(checked):
             assert checked.document(quote.doc_id).text[quote.start : quote.end] == quote.text
 
 
-def test_the_check_is_off_unless_asked_for(kb):
-    assert kb.checker is None
-    assert kb.ask("how many times was he shot").confidence == pytest.approx(
-        float(kb.passage_scores("how many times was he shot").sentence.max())
-    )
+def test_by_default_the_check_judges_stage_5s_first_quote(kb):
+    assert kb.checker is check.shipped() and not kb.check_decides
+    question = "how many times was he shot"
+    answer = kb.ask(question)
+    quotes, x = kb.candidates(question)  # stage 5's order
+    assert [q.text for q in answer.quotes][:1] == [quotes[0].text]
+    assert answer.confidence == pytest.approx(float(kb.checker.probability(x[:1])[0]))
+    assert answer.found and not answer.low_confidence and answer.confidence >= kb.checker.threshold_found
+
+
+def test_a_doubtful_answer_is_shown_as_such(kb):
+    answer = kb.ask("Was the soldier married?")  # the articles don't say; stage 5 quotes "As a soldier and the son of a general"
+    assert answer.found and answer.low_confidence and answer.confidence < kb.checker.threshold_found
+    from askdefector.render import LOW_CONFIDENCE, answer_dict, format_answer
+
+    assert format_answer(answer).startswith(LOW_CONFIDENCE) and answer_dict(answer)["low_confidence"] is True
+
+
+def test_without_a_check_for_its_model_the_confidence_is_the_cosine(kb):
+    checker, kb.checker = kb.checker, None
+    try:
+        assert kb.ask("how many times was he shot").confidence == pytest.approx(
+            float(kb.passage_scores("how many times was he shot").sentence.max())
+        )
+    finally:
+        kb.checker = checker
+    assert check.for_model("another/model") is None
+
+
+def _unit(rows):
+    v = np.asarray(rows, dtype=float)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_the_soft_match_finds_the_question_word_no_sentence_word_comes_near():
+    # question content tokens "jeep" and "color" ("what", "?" and [CLS] are left out)
+    question = (["[CLS]", "what", "jeep", "color", "?"], _unit([[1, 1, 1], [0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 1]]))
+    both = (["[CLS]", "green", "jeep", "[SEP]"], _unit([[1, 1, 0], [0, 1, 0.1], [1, 0.1, 0], [1, 1, 1]]))
+    half = (["[CLS]", "jeep", "[SEP]"], _unit([[0, 0, 1], [1, 0, 0], [0, 0, 1]]))
+    rows = align.alignment(question, [both, half])
+    column = {name: rows[:, i] for i, name in enumerate(align.FEATURES)}
+    assert column["align_min"][0] > 0.9 and column["align_min"][1] == pytest.approx(0.0)
+    assert column["align_below_05"].tolist() == [0, 1]
+    assert column["align_mean_gap"][0] == 0 and column["align_mean_gap"][1] > 0.4
+    assert align.alignment(question, []).shape == (0, len(align.FEATURES))
+
+
+def test_the_model_matches_a_readers_word_to_the_articles(kb):
+    tokens = kb.query_encoder.token_vectors(["What vehicle did he drive?", "He drove a jeep.", "The talks ended at noon."])
+    for words, vectors in tokens:
+        assert words[0] == "[CLS]" and words[-1] == "[SEP]" and len(words) == len(vectors)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    jeep, talks = align.alignment(tokens[0], tokens[1:])
+    assert jeep[0] > talks[0]  # align_mean

@@ -24,9 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import align
+
 MODEL_FILE = Path(__file__).with_name("check.json")
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"  # the embedder whose cosines check.json was trained on
-FORMAT = 1
+FORMAT = 2  # 2: the soft word match of align.py
 
 _CAPITAL = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]*")
 _NUMBER_TOKEN = re.compile(
@@ -80,6 +82,7 @@ FEATURES = (
     "missing_extremes",  # "largest", "first", "only" ... asked but not in the sentence
     "sentence_chars",
     *(f"wh_{w}" for w in _WH),
+    *align.FEATURES,
 )
 
 
@@ -145,9 +148,13 @@ def _nearby(terms: Sequence[str], sentence: Collection[str], document: Collectio
 
 
 def features(
-    question: QuestionView, candidates: Sequence[CandidateView], idf: Mapping[str, float], sentences: int
+    question: QuestionView,
+    candidates: Sequence[CandidateView],
+    idf: Mapping[str, float],
+    sentences: int,
+    alignment: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate."""
+    """One row of ``FEATURES`` per candidate; ``alignment`` holds ``align.alignment``'s rows (zeros when None)."""
     unseen = math.log(1 + max(sentences, 1))  # a word no sentence holds: rarer than any
     total_idf = sum(idf.get(t, unseen) for t in question.terms) or 1.0
     best_evidence = max((c.evidence for c in candidates), default=0.0)
@@ -199,7 +206,9 @@ def features(
                 *(float(question.wh == w) for w in _WH),
             )
         )
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+    if alignment is None:
+        alignment = align.none(len(rows))
+    return np.hstack([np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES) - len(align.FEATURES)), alignment])
 
 
 class Checker:
@@ -245,6 +254,11 @@ class Checker:
 
 def load(path: Path = MODEL_FILE) -> Checker:
     return Checker(json.loads(path.read_text(encoding="utf-8")))
+
+
+def for_model(model_id: str) -> Checker | None:
+    """The shipped check if it was trained on this model's vectors, else None."""
+    return shipped() if model_id == MODEL_ID else None
 
 
 @functools.cache

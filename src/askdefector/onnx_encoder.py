@@ -85,18 +85,33 @@ class OnnxEncoder:
         tokenizer.enable_padding()
         self._tokenizer = tokenizer
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def _hidden(self, texts: Sequence[str]):
+        """The tokens and the model's last hidden state of one batch, with its attention mask."""
         if self._session is None:
             self._load()
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        return encodings, self._session.run(None, feeds)[0], mask
+
+    def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's tokens and their unit-length contextual vectors (the answer check's soft word match)."""
+        out = []
+        for i in range(0, len(texts), 64):
+            encodings, hidden, mask = self._hidden(texts[i : i + 64])
+            for e, h, m in zip(encodings, hidden, mask):
+                n = int(m.sum())
+                v = h[:n]
+                out.append((e.tokens[:n], v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)))
+        return out
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = []
         for i in range(0, len(texts), batch_size):
-            encodings = self._tokenizer.encode_batch(list(texts[i : i + batch_size]))
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = self._session.run(None, feeds)[0]
+            _, hidden, mask = self._hidden(texts[i : i + batch_size])
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
             out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))

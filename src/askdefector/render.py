@@ -11,6 +11,7 @@ from typing import TextIO
 from .types import Answer, Quote
 
 DECLINED = "The articles don't answer that. Closest passages (not an answer):"
+LOW_CONFIDENCE = "Low confidence: these quotes may not answer the question."
 # Characters that can drive or mislead a terminal: C0 and C1 controls other than newline and tab
 # (ESC, and U+009B, a CSI of its own in many terminals), and the bidi overrides and isolates that
 # reorder what is shown (U+202A-202E, U+2066-2069); also any ANSI sequence ESC starts.
@@ -43,6 +44,8 @@ def _style(text: str, code: str, colour: bool) -> str:
 def format_answer(answer: Answer, colour: bool = False) -> str:
     """Each quote on a ``>`` line marked [n], then the citations; a plain decline when not found."""
     lines = [] if answer.found else [_style(DECLINED, "33", colour)]
+    if answer.low_confidence:
+        lines.append(_style(LOW_CONFIDENCE, "33", colour))
     for n, quote in enumerate(answer.quotes, 1):
         mark = _style(f"[{n}]", "36", colour)
         lines.append(f"> {safe(quote.text)} {mark}")
@@ -72,6 +75,7 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "found": answer.found,
         "confidence": round(answer.confidence, 6),
+        "low_confidence": answer.low_confidence,
         "quotes": [quote_json(q) for q in answer.quotes],
         **({"note": answer.note} if answer.note else {}),
     }

@@ -29,6 +29,7 @@ function renderAnswer(answer, container) {
   if (!answer.found) {
     container.append(el("p", "declined", "The articles don't say. Closest passages (not an answer):"));
   }
+  if (answer.low_confidence) container.append(el("p", "low", "Low confidence: these quotes may not answer the question."));
   const list = el("ol", "quotes");
   answer.quotes.forEach((quote, i) => {
     const item = el("li");
@@ -43,8 +44,8 @@ function renderAnswer(answer, container) {
     list.append(item);
   });
   container.append(list);
-  const confidence = el("p", "confidence", `match ${answer.confidence.toFixed(2)}`);
-  confidence.title = "How close the closest sentence of the articles comes to the question (cosine similarity, 0 to 1); not a probability.";
+  const confidence = el("p", "confidence", `confidence ${answer.confidence.toFixed(2)}`);
+  confidence.title = "The answer check's estimate (0 to 1) that the first quote answers the question; with a model it was not trained for, how close the closest sentence comes (cosine).";
   container.append(confidence);
   if (answer.note) container.append(el("p", "confidence", answer.note));
 }
