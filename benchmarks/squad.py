@@ -476,12 +476,12 @@ def main(argv=None) -> int:
         print(f"askdefector's quote accuracy with the answer check: {table['askdefector']['quote_accuracy_with_check']:.3f}")
     print(f"\non {args.corpus.name}/ (gold: answerable answered with the right first quote; unanswerable declined):")
     for name, row in on_articles.items():
-        print(f"  {name:<13} " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
+        print(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
     if v2:
         print(f"\nSQuAD 2.0: {len(answerable)} answerable, {len(questions) - len(answerable)} unanswerable questions")
-        print(f"{'engine':<36} {'answerable right':>16} {'unanswerable declined':>21} {'AUROC':>6}")
+        print(f"{'engine':<44} {'answerable right':>16} {'unanswerable declined':>21} {'AUROC':>6}")
         for name, row in result["squad2"].items():
-            print(f"{name:<36} {row['answerable_right']:>16.3f} {row['unanswerable_declined']:>21.3f} {row['auroc']:>6.3f}")
+            print(f"{name:<44} {row['answerable_right']:>16.3f} {row['unanswerable_declined']:>21.3f} {row['auroc']:>6.3f}")
         if result["squad2_check_trained_on"]:
             print(f"(the answer check was trained on {len(result['squad2_check_trained_on'])} of these articles: its own row "
                   "is in-sample; the held-out row is each article judged by a model that did not see it)")

@@ -113,6 +113,31 @@ def outcomes(rows, raw):
     return np.array(top), np.array(right)
 
 
+def as_default(rows, raw, scale, shift, threshold, today_found):
+    """The check as the default engine uses it, on held-out articles: stage 5 answers, and the
+    calibrated probability of stage 5's first candidate (row 0) is the confidence. How well it
+    separates answerable from unanswerable questions, how well its probabilities match how often
+    the first quote is right, and which answers it marks low confidence."""
+    p = np.array([1 / (1 + np.exp(-(scale * s[0] + shift))) if s is not None and len(s) else 0.0 for s in raw])
+    right = np.array([bool(len(r["y"])) and bool(r["y"][0]) for r in rows])
+    answerable = np.array([r["answerable"] for r in rows])
+    low = today_found & (p < threshold)
+    edges = np.linspace(0, 1, 6)
+    bins = np.clip(np.digitize(p, edges[1:-1]), 0, 4)
+    calibration = [
+        {"from": float(edges[b]), "to": float(edges[b + 1]), "questions": int((bins == b).sum()),
+         "mean_probability": float(p[bins == b].mean()), "first_quote_right": float(right[bins == b].mean())}
+        for b in range(5) if (bins == b).any()
+    ]
+    return {
+        "auroc": auroc(p, answerable),
+        "brier": float(np.mean((p - right) ** 2)),
+        "calibration": calibration,
+        "low_confidence_of_wrong_answers": float(low[today_found & ~right].mean()),
+        "low_confidence_of_right_answers": float(low[today_found & right].mean()),
+    }
+
+
 def platt(score, label):
     """Scale and shift mapping a raw score to a calibrated probability (logistic regression)."""
     from sklearn.linear_model import LogisticRegression
@@ -217,10 +242,15 @@ def main(argv=None) -> int:
             "declined_keeping_0.75_answered": max(d for _, a, d in tradeoff(confidence, right, answerable, 401) if a >= 0.75),
         },
         "today": {"answerable_right": t_answered, "unanswerable_declined": t_declined, "auroc": auroc(today_conf, answerable)},
+        "default_held_out": as_default(rows, raw, scale, shift, threshold, today_found),
     }
     shown = {k: v for k, v in figures.items() if k not in ("params", "articles")}
     shown["held_out"] = {k: v for k, v in figures["held_out"].items() if k != "curve"}
+    shown["default_held_out"] = {k: v for k, v in figures["default_held_out"].items() if k != "calibration"}
     print(json.dumps(shown, indent=2))
+    print("default engine, held out: calibration of the confidence (probability bin: questions, mean probability, first quote right)")
+    for b in figures["default_held_out"]["calibration"]:
+        print(f"  {b['from']:.1f}-{b['to']:.1f}: {b['questions']:>5} {b['mean_probability']:.3f} {b['first_quote_right']:.3f}")
     for article, outcome in sorted(by_article.items()):
         o = np.array(outcome, dtype=bool)
         a, d = o[o[:, 0]], o[~o[:, 0]]
