@@ -445,8 +445,12 @@ def main(argv=None) -> int:
             for name in (DEFAULT, DECIDES):
                 result["squad2"][name + " (in-sample)"] = result["squad2"].pop(name)
                 curves[name + " (in-sample)"] = curves.pop(name)
-            result["squad2"]["answer check decides, held out in training"] = trained["held_out"]
-            curves["answer check decides, held out in training"] = trained["held_out"]["curve"]
+            for name, model in ((DEFAULT, shipped.confidence), (DECIDES, shipped.decides)):
+                held = model.info
+                if model is shipped.confidence:  # stage 5 answers and declines; the check gives the confidence
+                    held = {**trained["today"], "auroc": held["auroc"], "curve": held["curve"]}
+                result["squad2"][f"{name}, held out in training"] = held
+                curves[f"{name}, held out in training"] = held["curve"]
     title = f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions"
     if args.plot and v2:
         plot_tradeoff(curves, args.plot, title)
@@ -479,9 +483,9 @@ def main(argv=None) -> int:
         print(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
     if v2:
         print(f"\nSQuAD 2.0: {len(answerable)} answerable, {len(questions) - len(answerable)} unanswerable questions")
-        print(f"{'engine':<44} {'answerable right':>16} {'unanswerable declined':>21} {'AUROC':>6}")
+        print(f"{'engine':<52} {'answerable right':>16} {'unanswerable declined':>21} {'AUROC':>6}")
         for name, row in result["squad2"].items():
-            print(f"{name:<44} {row['answerable_right']:>16.3f} {row['unanswerable_declined']:>21.3f} {row['auroc']:>6.3f}")
+            print(f"{name:<52} {row['answerable_right']:>16.3f} {row['unanswerable_declined']:>21.3f} {row['auroc']:>6.3f}")
         if result["squad2_check_trained_on"]:
             print(f"(the answer check was trained on {len(result['squad2_check_trained_on'])} of these articles: its own row "
                   "is in-sample; the held-out row is each article judged by a model that did not see it)")

@@ -6,11 +6,13 @@ Every paragraph becomes a document and every question is asked of all of them (t
 of benchmarks/squad.py). Each candidate sentence the engine offers is a training row labelled by
 whether its quote holds one of the question's answers (unanswerable questions: none does).
 Gradient-boosted trees (LightGBM, settings fixed below, seed 0) are trained leaving one article
-out at a time; every figure printed comes from the article the model did not see. The calibration
-(Platt scaling of the first candidate's score into "probability the first quote is right") and
-the decline threshold (the highest that keeps nine in ten right first quotes) are fitted on those
-held-out predictions. With ``--write`` a model trained
-on all articles is saved as plain JSON arrays, with these figures.
+out at a time; every figure printed comes from the article the model did not see. Two models are
+trained from the same rows (``VARIANTS``): ``confidence``, the probability that stage 5's first
+quote is right, without the soft word match; and ``decides``, over all features, which orders the
+quotes and declines. For each, the calibration (Platt scaling of the judged candidate's score into
+"probability the first quote is right") and the threshold (the highest that keeps nine in ten
+right first quotes) are fitted on the held-out predictions. With ``--write`` both models, trained
+on all articles, are saved as plain JSON arrays with these figures.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import askdefector  # noqa: E402
-from askdefector import check  # noqa: E402
+from askdefector import align, check  # noqa: E402
 from squad import auroc, contains_answer, load_squad, rates, tradeoff  # noqa: E402
 
 SEED = 0
@@ -78,64 +80,88 @@ def collect(kb, questions):
     return rows
 
 
-def fit_model(rows):
+# The two models of check.json: the columns each reads, and which candidate its probability is of.
+# "confidence" judges stage 5's first candidate (row 0) and leaves out the soft word match, whose
+# token pass would triple kb.ask's time; "decides" reads every column and judges the candidate it
+# ranks first.
+VARIANTS = {
+    "confidence": ([i for i, name in enumerate(check.FEATURES) if name not in align.FEATURES], "first"),
+    "decides": (list(range(len(check.FEATURES))), "best"),
+}
+
+
+def fit_model(rows, columns):
     import lightgbm
 
-    x = np.concatenate([r["x"] for r in rows])
+    x = np.concatenate([r["x"][:, columns] for r in rows])
     y = np.concatenate([r["y"] for r in rows])
     return lightgbm.LGBMClassifier(**PARAMS).fit(x, y)
 
 
-def held_out(rows):
+def held_out(rows, columns):
     """Leave one article out: for every question, the raw scores of its candidates from the
     model that did not see its article."""
     articles = sorted({r["article"] for r in rows})
     raw = [None] * len(rows)
     for article in articles:
-        model = fit_model([r for r in rows if r["article"] != article])
+        model = fit_model([r for r in rows if r["article"] != article], columns)
         for i, r in enumerate(rows):
             if r["article"] == article and len(r["x"]):
-                raw[i] = model.predict(r["x"], raw_score=True)
+                raw[i] = model.predict(r["x"][:, columns], raw_score=True)
     return raw
 
 
-def outcomes(rows, raw):
-    """Per question: the first candidate's raw score and whether the first quote is right."""
+def outcomes(rows, raw, judged):
+    """Per question: the judged candidate's raw score (the best one, or stage 5's first) and
+    whether the first quote is then right."""
     top, right = [], []
     for r, s in zip(rows, raw):
         if s is None:
             top.append(-np.inf)
             right.append(False)
         else:
-            best = int(np.argmax(s))
-            top.append(float(s[best]))
-            right.append(bool(r["y"][best]))
+            pick = int(np.argmax(s)) if judged == "best" else 0
+            top.append(float(s[pick]))
+            right.append(bool(r["y"][pick]))
     return np.array(top), np.array(right)
 
 
-def default_figures(rows, raw, scale, shift, threshold, today_found):
-    """The check as the default engine uses it, on held-out articles: stage 5 answers, and the
-    calibrated probability of stage 5's first candidate (row 0) is the confidence. How well it
-    separates answerable from unanswerable questions, how well its probabilities match how often
-    the first quote is right, and which answers it marks low confidence."""
-    p = np.array([1 / (1 + np.exp(-(scale * s[0] + shift))) if s is not None and len(s) else 0.0 for s in raw])
-    right = np.array([bool(len(r["y"])) and bool(r["y"][0]) for r in rows])
-    answerable = np.array([r["answerable"] for r in rows])
-    low = today_found & (p < threshold)
+def calibration_table(p, right):
+    """Per fifth of the probability range: how many questions, their mean probability and how
+    often their first quote is right."""
     edges = np.linspace(0, 1, 6)
     bins = np.clip(np.digitize(p, edges[1:-1]), 0, 4)
-    calibration = [
+    return [
         {"from": float(edges[b]), "to": float(edges[b + 1]), "questions": int((bins == b).sum()),
          "mean_probability": float(p[bins == b].mean()), "first_quote_right": float(right[bins == b].mean())}
         for b in range(5) if (bins == b).any()
     ]
-    return {
+
+
+def evaluate(rows, raw, judged, today_found):
+    """One model's held-out figures, its Platt calibration and its threshold."""
+    answerable = np.array([r["answerable"] for r in rows])
+    top, right = outcomes(rows, raw, judged)
+    scale, shift = platt(top, right)
+    p = 1 / (1 + np.exp(-(scale * top + shift)))
+    threshold = choose_threshold(p, right, answerable)
+    answered, declined = rates(p >= threshold, right, answerable)
+    curve = tradeoff(p, right, answerable)
+    figures = {
+        "answerable_right": answered,
+        "unanswerable_declined": declined,
         "auroc": auroc(p, answerable),
         "brier": float(np.mean((p - right) ** 2)),
-        "calibration": calibration,
-        "low_confidence_of_wrong_answers": float(low[today_found & ~right].mean()),
-        "low_confidence_of_right_answers": float(low[today_found & right].mean()),
+        "first_quote_right_when_answerable": float(right[answerable].mean()),
+        "declined_keeping_0.75_answered": max(d for _, a, d in tradeoff(p, right, answerable, 401) if a >= 0.75),
+        "curve": curve,
+        "calibration": calibration_table(p, right),
     }
+    if judged == "first":  # stage 5 answers; the model marks its doubtful answers
+        low = today_found & (p < threshold)
+        figures["low_confidence_of_wrong_answers"] = float(low[today_found & ~right].mean())
+        figures["low_confidence_of_right_answers"] = float(low[today_found & right].mean())
+    return figures, (scale, shift), threshold, p, right
 
 
 def platt(score, label):
@@ -158,8 +184,9 @@ def choose_threshold(confidence, right, answerable) -> float:
     return max(t for t, answered, _ in curve if answered >= target)
 
 
-def flatten(tree) -> tuple[dict, int]:
-    """One LightGBM tree (its JSON dump) as flat arrays, a leaf marked by feature -1, and its depth."""
+def flatten(tree, columns) -> tuple[dict, int]:
+    """One LightGBM tree (its JSON dump) as flat arrays over all of ``check.FEATURES`` (the
+    model saw only ``columns``), a leaf marked by feature -1, and its depth."""
     nodes = {"feature": [], "threshold": [], "left": [], "right": [], "value": []}
     depth = 0
 
@@ -173,7 +200,7 @@ def flatten(tree) -> tuple[dict, int]:
             depth = max(depth, level)
             return i
         assert node["decision_type"] == "<=", node["decision_type"]
-        nodes["feature"][i], nodes["threshold"][i] = node["split_feature"], node["threshold"]
+        nodes["feature"][i], nodes["threshold"][i] = columns[node["split_feature"]], node["threshold"]
         nodes["left"][i] = visit(node["left_child"], level + 1)
         nodes["right"][i] = visit(node["right_child"], level + 1)
         return i
@@ -182,16 +209,14 @@ def flatten(tree) -> tuple[dict, int]:
     return nodes, depth
 
 
-def export(model, calibration, threshold, info) -> dict:
-    """The booster as plain data for ``check.Checker``; the caller checks it against LightGBM."""
-    flat = [flatten(tree) for tree in model.booster_.dump_model()["tree_info"]]
+def export(model, columns, calibration, threshold, held) -> dict:
+    """One booster as plain data for ``check.Checker``; the caller checks it against LightGBM."""
+    flat = [flatten(tree, columns) for tree in model.booster_.dump_model()["tree_info"]]
     return {
-        "format": check.FORMAT,
-        "features": list(check.FEATURES),
         "depth": max(d for _, d in flat),
         "calibration": list(calibration),
         "decline_below": threshold,
-        "training": info,
+        "held_out": held,
         "trees": [nodes for nodes, _ in flat],
     }
 
@@ -201,7 +226,7 @@ def main(argv=None) -> int:
     parser.add_argument("path", type=Path, help="a SQuAD v2.0 JSON file")
     parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / ".cache")
     parser.add_argument("--model", default=askdefector.DEFAULT_MODEL, help="the embedding model the check reads the cosines of")
-    parser.add_argument("--write", action="store_true", help=f"save the model to {check.MODEL_FILE}")
+    parser.add_argument("--write", action="store_true", help=f"save the models to {check.MODEL_FILE}")
     args = parser.parse_args(argv)
     if args.write and askdefector.embeddings.make_embedder(args.model).model_id != check.MODEL_ID:
         parser.error(f"--write: the shipped check reads the cosines of {check.MODEL_ID}; train others without --write")
@@ -212,57 +237,49 @@ def main(argv=None) -> int:
     rows = collect(kb, questions)
     t1 = time.perf_counter()
     answerable = np.array([r["answerable"] for r in rows])
-    raw = held_out(rows)
-    top, right = outcomes(rows, raw)
-    scale, shift = platt(top, right)
-    confidence = 1 / (1 + np.exp(-(scale * top + shift)))
-    threshold = choose_threshold(confidence, right, answerable)
-    answered, declined = rates(confidence >= threshold, right, answerable)
     today_found = np.array([r["today"][0] for r in rows])
     today_right = np.array([r["today"][1] for r in rows])
     today_conf = np.array([r["today"][2] for r in rows])
     t_answered, t_declined = rates(today_found, today_right, answerable)
-    by_article = defaultdict(list)
-    for r, c, ok in zip(rows, confidence, right):
-        by_article[r["article"]].append((r["answerable"], c >= threshold, ok))
-    figures = {
+    training = {
         "file": args.path.name,
         "sha256": hashlib.sha256(args.path.read_bytes()).hexdigest(),
         "questions": len(rows),
         "unanswerable": int((~answerable).sum()),
-        "articles": sorted(by_article),
+        "articles": sorted({r["article"] for r in rows}),
         "candidates": int(sum(len(r["y"]) for r in rows)),
         "params": PARAMS,
-        "held_out": {
-            "answerable_right": answered,
-            "unanswerable_declined": declined,
-            "auroc": auroc(confidence, answerable),
-            "first_quote_right_when_answerable": float(right[answerable].mean()),
-            "curve": tradeoff(confidence, right, answerable),
-            "declined_keeping_0.75_answered": max(d for _, a, d in tradeoff(confidence, right, answerable, 401) if a >= 0.75),
-        },
         "today": {"answerable_right": t_answered, "unanswerable_declined": t_declined, "auroc": auroc(today_conf, answerable)},
-        "default_held_out": default_figures(rows, raw, scale, shift, threshold, today_found),
     }
-    shown = {k: v for k, v in figures.items() if k not in ("params", "articles")}
-    shown["held_out"] = {k: v for k, v in figures["held_out"].items() if k != "curve"}
-    shown["default_held_out"] = {k: v for k, v in figures["default_held_out"].items() if k != "calibration"}
+    shown = {k: v for k, v in training.items() if k not in ("params", "articles")}
     print(json.dumps(shown, indent=2))
-    print("default engine, held out: calibration of the confidence (probability bin: questions, mean probability, first quote right)")
-    for b in figures["default_held_out"]["calibration"]:
-        print(f"  {b['from']:.1f}-{b['to']:.1f}: {b['questions']:>5} {b['mean_probability']:.3f} {b['first_quote_right']:.3f}")
-    for article, outcome in sorted(by_article.items()):
-        o = np.array(outcome, dtype=bool)
-        a, d = o[o[:, 0]], o[~o[:, 0]]
-        print(f"  {article:<24} answerable right {np.mean(a[:, 1] & a[:, 2]):.3f}  unanswerable declined {np.mean(~d[:, 1]):.3f}")
+    models = {}
+    for name, (columns, judged) in VARIANTS.items():
+        held, calibration, threshold, p, right = evaluate(rows, held_out(rows, columns), judged, today_found)
+        print(f"\n{name} model ({len(columns)} features, judges the {judged} candidate), held out:")
+        print(json.dumps({k: v for k, v in held.items() if k not in ("curve", "calibration")}, indent=2))
+        print("  calibration (probability bin: questions, mean probability, first quote right)")
+        for b in held["calibration"]:
+            print(f"  {b['from']:.1f}-{b['to']:.1f}: {b['questions']:>5} {b['mean_probability']:.3f} {b['first_quote_right']:.3f}")
+        by_article = defaultdict(list)
+        for r, c, ok in zip(rows, p, right):
+            by_article[r["article"]].append((r["answerable"], c >= threshold, ok))
+        for article, outcome in sorted(by_article.items()):
+            o = np.array(outcome, dtype=bool)
+            a, d = o[o[:, 0]], o[~o[:, 0]]
+            print(f"  {article:<24} answerable right {np.mean(a[:, 1] & a[:, 2]):.3f}  unanswerable declined {np.mean(~d[:, 1]):.3f}")
+        models[name] = (columns, calibration, threshold, held)
     print(f"features {t1 - t0:.0f} s, training {time.perf_counter() - t1:.0f} s")
     if args.write:
-        model = fit_model(rows)
-        saved = export(model, (scale, shift), threshold, figures)
+        saved = {"format": check.FORMAT, "features": list(check.FEATURES), "training": training, "models": {}}
         sample = np.concatenate([r["x"] for r in rows[:200]])
-        ours = check.Checker(saved).raw(sample)
-        theirs = model.predict(sample, raw_score=True)
-        assert np.allclose(ours, theirs, atol=1e-6), float(np.abs(ours - theirs).max())
+        for name, (columns, calibration, threshold, held) in models.items():
+            model = fit_model(rows, columns)
+            saved["models"][name] = export(model, columns, calibration, threshold, held)
+            ours = check.Checker(saved["models"][name]).raw(sample)
+            theirs = model.predict(sample[:, columns], raw_score=True)
+            assert np.allclose(ours, theirs, atol=1e-6), float(np.abs(ours - theirs).max())
+        check.Check.from_dict(saved)
         tmp = check.MODEL_FILE.with_suffix(".tmp")
         tmp.write_text(json.dumps(saved, separators=(",", ":")) + "\n", encoding="utf-8")
         tmp.replace(check.MODEL_FILE)

