@@ -58,6 +58,7 @@ class _Question(NamedTuple):
     cosine: dict[int, float]
     evidence: dict[int, float]
     text: str  # the question as read, after the previous one when it leans on it
+    read: dict[int, tuple[int, str, set[tuple[str, str]], Collection[str]]]  # ``_read`` of each sentence scored
 
 
 class KnowledgeBase:
@@ -182,15 +183,13 @@ class KnowledgeBase:
         cosine = {s: float(self._similarity(c)) for s, c in cosine.items()}
         sentences = self._sentences(reader, cosine)
         idf = reader.idf(query.terms)
-        own = {
-            s: answering.evidence(query, cosine[s], terms, pairs, span, idf)
-            for s, (_, span, pairs, terms) in zip(cosine, self._read(reader, sentences, list(cosine)))
-        }
+        read = dict(zip(cosine, self._read(reader, sentences, list(cosine))))
+        own = {s: answering.evidence(query, cosine[s], terms, pairs, span, idf) for s, (_, span, pairs, terms) in read.items()}
         ranked = scores.fused.copy()
         for p in top:  # never lowered, so the re-ranked passages stay above all others
             ranked[p] += answering.BEST_SENTENCE_WEIGHT * max(0.0, max(own[s] for s in members[int(p)]))
         top = top[np.argsort(-ranked[top], kind="stable")]
-        return _Question(scores._replace(ranked=ranked), top, members, sentences, cosine, own, text)
+        return _Question(scores._replace(ranked=ranked), top, members, sentences, cosine, own, text, read)
 
     @staticmethod
     def _sentences(reader: Reader, ids: Iterable[int]) -> dict[int, SentenceRecord]:
@@ -340,7 +339,12 @@ class KnowledgeBase:
         best_lexical = float(scores.lexical.max()) or 1.0
         query_pairs = self.analyzer.pairs_of([question])[0]
         views = []
-        for c, (_, span, pairs, terms) in zip(ranked, self._read(reader, asked.sentences, [c.sentence for c in ranked])):
+        document_terms: dict[str, frozenset[str]] = {}  # candidates share a few articles
+        for c in ranked:
+            _, span, pairs, terms = asked.read[c.sentence]
+            doc_id = asked.sentences[c.sentence].doc_id
+            if doc_id not in document_terms:
+                document_terms[doc_id] = reader.document_terms(doc_id)
             p = position[c.passage]
             members = asked.members[p]
             views.append(
@@ -349,7 +353,7 @@ class KnowledgeBase:
                     terms=set(terms),
                     passage_text=passages[c.passage].text,
                     passage_terms={t for m in members for t in asked.sentences[m].terms},
-                    document_terms=reader.document_terms(asked.sentences[c.sentence].doc_id),
+                    document_terms=document_terms[doc_id],
                     cosine=asked.cosine[c.sentence],
                     evidence=c.score,
                     passage_fused=float(scores.fused[p]),
