@@ -263,7 +263,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-scale", action="store_true", help="skip part 4 (minutes the first time)")
     parser.add_argument("--plot", type=Path, help="PNG of part 4: search time and memory against passages")
     parser.add_argument("--e5", action="store_true", help="only part 5: the e5 option against the default model")
-    parser.add_argument("--check", action="store_true", help="only part 6: kb.ask with the answer check against stage 5")
+    parser.add_argument("--check", action="store_true", help="only part 6: kb.ask as shipped, with the check deciding, and with stage 5 alone")
     args = parser.parse_args(argv)
     if args.check:
         r = check_vs_stage5(max(1, args.runs // 3), args.cache / "corpus")

@@ -445,10 +445,9 @@ def main(argv=None) -> int:
             for name in (DEFAULT, DECIDES):
                 result["squad2"][name + " (in-sample)"] = result["squad2"].pop(name)
                 curves[name + " (in-sample)"] = curves.pop(name)
-            for name, model in ((DEFAULT, shipped.confidence), (DECIDES, shipped.decides)):
-                held = model.info
-                if model is shipped.confidence:  # stage 5 answers and declines; the check gives the confidence
-                    held = {**trained["today"], "auroc": held["auroc"], "curve": held["curve"]}
+            confidence = shipped.confidence.info  # stage 5 answers and declines; this model gives the confidence
+            default = {**trained["today"], "auroc": confidence["auroc"], "curve": confidence["curve"]}
+            for name, held in ((DEFAULT, default), (DECIDES, shipped.decides.info)):
                 result["squad2"][f"{name}, held out in training"] = held
                 curves[f"{name}, held out in training"] = held["curve"]
     title = f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions"

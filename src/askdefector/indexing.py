@@ -152,8 +152,9 @@ def fast_query_encoder(
 ) -> tuple[Embedder | None, str]:
     """The ONNX export of the model in ``model_folder``/onnx, made now if missing and
     ``writable``: questions then skip the torch import. Returns (encoder or None, a warning or "")."""
-    if for_questions(embedder) is not embedder:  # the model has its own way to embed questions
-        return for_questions(embedder), ""
+    questions = for_questions(embedder)
+    if questions is not embedder:  # the model has its own way to embed questions
+        return questions, ""
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return None, ""
     folder = model_folder / "onnx"
