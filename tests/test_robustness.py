@@ -93,7 +93,7 @@ def test_a_question_that_is_not_utf8_is_answered_with_a_note(shared_cache):
         capture_output=True, env={**os.environ, "NO_COLOR": "1"}, timeout=SLOW,
     )
     assert result.returncode == 0, result.stderr
-    assert b"five times" in result.stdout
+    assert b"five times" in result.stdout.replace(b"**", b"")  # the answer is marked inside its quote
     assert b"not UTF-8" in result.stderr and b"Traceback" not in result.stderr
 
 

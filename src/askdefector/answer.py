@@ -169,3 +169,20 @@ def select(
             chosen.append(cand)
             places.add(where)
     return chosen[:limit]
+
+
+def select_read(
+    judged: Sequence[ScoredSentence], place: Mapping[int, tuple[str, int]], threshold: float, limit: int = MAX_QUOTES
+) -> list[ScoredSentence]:
+    """The reader's best sentence, and the best of each other paragraph that the reader also
+    judges to answer (probability at least ``threshold``): so a fact each outlet states is quoted
+    from each. ``judged`` is best first, scored by the reader's probability."""
+    chosen: list[ScoredSentence] = []
+    places: set[tuple[str, int]] = set()
+    for cand in judged:
+        if chosen and cand.score < threshold:
+            break
+        if place[cand.sentence] not in places:
+            chosen.append(cand)
+            places.add(place[cand.sentence])
+    return chosen[:limit]

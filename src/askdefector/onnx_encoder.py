@@ -97,17 +97,6 @@ class OnnxEncoder:
             feeds["token_type_ids"] = np.zeros_like(ids)
         return encodings, self._session.run(None, feeds)[0], mask
 
-    def token_vectors(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Each text's tokens and their unit-length contextual vectors (the answer check's soft word match)."""
-        out = []
-        for i in range(0, len(texts), 64):
-            encodings, hidden, mask = self._hidden(texts[i : i + 64])
-            for e, h, m in zip(encodings, hidden, mask):
-                n = int(m.sum())
-                v = h[:n]
-                out.append((e.tokens[:n], v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)))
-        return out
-
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = []
         for i in range(0, len(texts), batch_size):

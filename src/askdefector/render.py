@@ -48,11 +48,21 @@ def format_answer(answer: Answer, colour: bool = False) -> str:
         lines.append(_style(LOW_CONFIDENCE, "33", colour))
     for n, quote in enumerate(answer.quotes, 1):
         mark = _style(f"[{n}]", "36", colour)
-        lines.append(f"> {safe(quote.text)} {mark}")
+        lines.append(f"> {marked(quote, colour)} {mark}")
     if answer.quotes:
         lines.append("")
         lines.extend(_style(f"[{n}] {safe(q.citation)}", "2", colour) for n, q in enumerate(answer.quotes, 1))
     return "\n".join(lines)
+
+
+def marked(quote: Quote, colour: bool = False) -> str:
+    """The quote's text with the reader's answer in bold on a terminal, else between ``**``."""
+    if quote.answer_start is None or quote.answer_end is None:
+        return safe(quote.text)
+    a, b = quote.answer_start - quote.start, quote.answer_end - quote.start
+    answer = safe(quote.text[a:b])
+    answer = _style(answer, "1", True) if colour else f"**{answer}**"
+    return safe(quote.text[:a]) + answer + safe(quote.text[b:])
 
 
 def quote_json(quote: Quote) -> dict[str, object]:
@@ -66,6 +76,9 @@ def quote_json(quote: Quote) -> dict[str, object]:
         "end": quote.end,
         "score": round(quote.score, 6),
         "citation": quote.citation,
+        "answer": quote.text[quote.answer_start - quote.start : quote.answer_end - quote.start] if quote.answer_start is not None else None,
+        "answer_start": quote.answer_start,
+        "answer_end": quote.answer_end,
     }
 
 

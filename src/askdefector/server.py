@@ -231,13 +231,16 @@ class _SecurityHeaders:
 def prepare(kb: KnowledgeBase) -> None:
     """Ready ``kb`` for many questions at once: one thread per question inside the model and the
     BLAS (questions run in parallel instead), and the question encoder loaded before the first
-    client waits on it (benchmarks/load.py measures the difference)."""
+    client waits on it, and the reader too (benchmarks/load.py measures the difference)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
     if isinstance(kb.query_encoder, OnnxEncoder):
         kb.query_encoder.threads = 1
     kb.embed_question("warm-up")
+    if kb.reader is not None:
+        kb.reader.threads = 1
+        kb.reader.read("warm-up", [("", "warm-up")])
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -61,6 +61,8 @@ class Quote:
     end: int
     score: float
     passage: str  # stable id of the passage it came from (``Passage.id``), for ``:sources``
+    answer_start: int | None = None  # the answer inside the quote (document offsets), when the reader marked one
+    answer_end: int | None = None
 
     @property
     def citation(self) -> str:

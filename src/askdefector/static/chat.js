@@ -24,6 +24,22 @@ async function api(path, options) {
   return body;
 }
 
+// ``chars`` (code points) starting at document offset ``offset`` into ``node``, the reader's answer
+// span (answer_start..answer_end, document offsets) inside it in a <strong class="answer-span">.
+function withAnswer(node, chars, offset, quote) {
+  const a = quote.answer_start, b = quote.answer_end;
+  if (a === null || a === undefined || a < offset || b > offset + chars.length) {
+    node.append(document.createTextNode(chars.join("")));
+    return node;
+  }
+  node.append(
+    document.createTextNode(chars.slice(0, a - offset).join("")),
+    el("strong", "answer-span", chars.slice(a - offset, b - offset).join("")),
+    document.createTextNode(chars.slice(b - offset).join("")),
+  );
+  return node;
+}
+
 function renderAnswer(answer, container) {
   container.replaceChildren();
   if (!answer.found) {
@@ -34,7 +50,7 @@ function renderAnswer(answer, container) {
   answer.quotes.forEach((quote, i) => {
     const item = el("li");
     const block = el("blockquote");
-    block.append(el("p", "quote-text", quote.text));
+    block.append(withAnswer(el("p", "quote-text"), Array.from(quote.text), quote.start, quote));
     const cite = el("button", "cite", `[${i + 1}] ${quote.citation}`);
     cite.type = "button";
     cite.title = "Show this quote in its article";
@@ -45,7 +61,7 @@ function renderAnswer(answer, container) {
   });
   container.append(list);
   const confidence = el("p", "confidence", `confidence ${answer.confidence.toFixed(2)}`);
-  confidence.title = "The answer check's estimate (0 to 1) that the first quote answers the question; with a model it was not trained for, how close the closest sentence comes (cosine).";
+  confidence.title = "The reader's estimate (0 to 1) that the first quote answers the question.";
   container.append(confidence);
   if (answer.note) container.append(el("p", "confidence", answer.note));
 }
@@ -92,7 +108,7 @@ async function openArticle(quote, citeButton) {
   document.getElementById("article-meta").textContent = meta;
   // start and end count Unicode code points (Python's str); Array.from splits the text the same way.
   const chars = Array.from(doc.text);
-  const mark = el("mark", "", chars.slice(quote.start, quote.end).join(""));
+  const mark = withAnswer(el("mark"), chars.slice(quote.start, quote.end), quote.start, quote);
   mark.id = "highlight";
   textBox.replaceChildren(
     document.createTextNode(chars.slice(0, quote.start).join("")),

@@ -106,10 +106,6 @@ class Reader(Protocol):
         """log(1 + sentences / sentences holding the term) of each term the store knows."""
         ...
 
-    def document_terms(self, doc_id: str) -> frozenset[str]:
-        """Every word of an article as BM25 sees it (the answer check's features)."""
-        ...
-
 
 @runtime_checkable
 class Store(Protocol):

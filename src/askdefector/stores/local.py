@@ -31,7 +31,6 @@ class LocalStore:
         self.lexical = lexical
         self.analyzer: Analyzer = lexical.analyzer
         self._document = lru_cache(maxsize=256)(columns.document)  # texts decoded once while in use
-        self._document_terms = lru_cache(maxsize=256)(self._terms_of_document)  # the answer check asks every answer
 
     @classmethod
     def from_index(cls, index: Index) -> LocalStore:
@@ -130,12 +129,3 @@ class LocalStore:
         c, n = self.columns, len(self.columns.sentence_rows)
         rows = {t: self._term_rows[t] for t in terms if t in self._term_rows}
         return {t: math.log(1 + n / int(c.term_counts[i])) for t, i in rows.items()}
-
-    def document_terms(self, doc_id: str) -> frozenset[str]:
-        return self._document_terms(self._doc_rows[doc_id])
-
-    def _terms_of_document(self, doc: int) -> frozenset[str]:
-        c = self.columns
-        first, last = np.searchsorted(c.sentence_rows[:, DOC], [doc, doc + 1])
-        ids = np.unique(c.term_ids[c.term_offsets[first] : c.term_offsets[last]])
-        return frozenset(c.vocabulary[i] for i in ids.tolist())

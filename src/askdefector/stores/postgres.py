@@ -570,7 +570,3 @@ class PostgresReader:
         ).fetchall()
         return {t: math.log(1 + sentences / n) for t, n in rows}
 
-    def document_terms(self, doc_id: str) -> frozenset[str]:
-        rows = self.conn.execute("SELECT DISTINCT unnest(terms) FROM sentences WHERE doc_id = %s", (doc_id,))
-        return frozenset(t for (t,) in rows)
-
