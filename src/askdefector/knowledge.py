@@ -92,7 +92,7 @@ class KnowledgeBase:
         # Stage 6, the reader (reader.py): it reads stage 5's quotes with the question, gives the
         # confidence and marks the answer inside each quote it judges to hold one. With
         # ``reader_decides`` it also reads stage 5's best candidates, orders them and declines: off by
-        # default, since on the hand-written gold questions it loses two that stage 5 gets (README, "The reader").
+        # default, since on the hand-written gold questions it loses three that stage 5 gets (README, "The reader").
         self.reader: reading.Reader | None = reading.shipped()
         self.reader_decides = False
 
