@@ -444,14 +444,14 @@ def selqa_right(quote, doc_id: str, answers: list[str]) -> bool:
 
 
 def selqa_table(kb, questions) -> dict:
-    """Each engine's first quote right, on the reworded questions and on the rest."""
+    """Each engine's answers with a right first quote (every SelQA question has an answer: a decline is wrong), on the reworded questions and on the rest."""
     table = {}
     for name, *engine in engines():
         use(kb, *engine)
         right = {True: [], False: []}
         for question, doc_id, answers, reworded in questions:
             a = kb.ask(question)
-            right[reworded].append(selqa_right(a.quotes[0] if a.quotes else None, doc_id, answers))
+            right[reworded].append(a.found and selqa_right(a.quotes[0] if a.quotes else None, doc_id, answers))
         table[name] = {"reworded": float(np.mean(right[True])), "others": float(np.mean(right[False]))}
     as_default(kb)
     return table
