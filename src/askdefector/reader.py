@@ -9,9 +9,7 @@ SHA-256, checked before the model is loaded, and the calibration. No torch at qu
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+from .onnx_encoder import _sha256 as sha256  # also sets ORT_DISABLE_TELEMETRY before onnxruntime loads
 
 FORMAT = 1
 FOLDER = Path(__file__).with_name("reader")
@@ -94,8 +92,7 @@ def answer_mask(encoding, text_start: int) -> np.ndarray:
 
 def best_span(start: np.ndarray, end: np.ndarray, mask: np.ndarray) -> tuple[int, int] | None:
     """The token span (first, last) with the highest start + end score, at most ``MAX_ANSWER_TOKENS`` long."""
-    allowed = np.flatnonzero(mask)
-    if not len(allowed):
+    if not mask.any():
         return None
     s = np.where(mask, start, -np.inf)
     e = np.where(mask, end, -np.inf)
@@ -157,8 +154,6 @@ class Reader:
 
     def read(self, question: str, candidates: Sequence[tuple[str, str]]) -> list[Reading]:
         """Read each candidate (its article's title, its text) with the question."""
-        if not candidates:
-            return []
         out = []
         for title, text in candidates:
             # One at a time: the 8-bit model scales its activations per batch, so a candidate read
@@ -188,14 +183,11 @@ def _load_meta(folder: Path) -> dict:
 
 def _check_file(path: Path, digest: object) -> None:
     """Refuse a model file whose SHA-256 is not the one recorded when it was built."""
-    h = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+        actual = sha256(path)
     except OSError as exc:
         raise ReaderError(f"the reader's {path} is unreadable ({exc.strerror}); reinstall askdefector") from None
-    if h.hexdigest() != digest:
+    if actual != digest:
         raise ReaderError(f"the reader's {path} does not match its recorded SHA-256; reinstall askdefector")
 
 

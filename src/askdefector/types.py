@@ -84,7 +84,7 @@ class Answer:
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     confidence: float = 0.0
     note: str = ""  # something the user should know, e.g. that a long question was cut
-    low_confidence: bool = False  # answered, but the answer check doubts the first quote answers
+    low_confidence: bool = False  # answered, but the reader doubts the first quote answers
 
 
 def _cut_at_word(text: str, limit: int) -> str:
