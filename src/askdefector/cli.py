@@ -80,12 +80,34 @@ def build_serve_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) -> int:
-    """Run the command line; ``embedder`` replaces the model (tests pass a small fake one)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+def parse(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace, bool]:
+    """The parser that reads ``argv`` (serve's or the question's), what it read, and whether it is
+    ``serve``. argparse exits on a malformed command line; ``check_usage`` tells the rest."""
+    argv = list(argv)
     serving = argv[:1] == ["serve"]
     parser = build_serve_parser() if serving else build_parser()
-    args = parser.parse_args(argv[1:] if serving else argv)
+    return parser, parser.parse_args(argv[1:] if serving else argv), serving
+
+
+def check_usage(args: argparse.Namespace, serving: bool) -> None:
+    """Raise UsageError for a command line argparse accepts but askdefector does not."""
+    if serving:
+        if not 0 <= args.port <= 65535:
+            raise UsageError("--port must be from 0 to 65535")
+        return
+    if args.prune and not (args.question == ["index"] and args.store):
+        raise UsageError("--prune only goes with `index --store`")
+    if args.question == ["index"]:
+        return
+    if args.question and not " ".join(args.question).strip():
+        raise UsageError("the question is empty")
+    if args.k < 1:
+        raise UsageError("-k must be at least 1")
+
+
+def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) -> int:
+    """Run the command line; ``embedder`` replaces the model (tests pass a small fake one)."""
+    parser, args, serving = parse(sys.argv[1:] if argv is None else argv)
     args.embedder = embedder
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -96,23 +118,17 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, serving: bool) -> int:
     try:
+        check_usage(args, serving)
         if serving:
             return run_serve(args)
-        if args.prune and not (args.question == ["index"] and args.store):
-            raise UsageError("--prune only goes with `index --store`")
         if args.question == ["index"]:
             return run_index(args)
-        question = " ".join(args.question)
-        if args.question and not question.strip():
-            raise UsageError("the question is empty")
-        if args.k < 1:
-            raise UsageError("-k must be at least 1")
         if not args.question:
             from .repl import run_repl
 
             with _open(args) as kb:
                 return run_repl(kb, k=args.k)
-        return run_question(args, question)
+        return run_question(args, " ".join(args.question))
     except UsageError as exc:
         if args.debug:
             raise
@@ -181,8 +197,6 @@ def run_serve(args: argparse.Namespace) -> int:
     from .indexing import IndexOutOfDate
     from .server import create_app, listen, prepare, serve
 
-    if not 0 <= args.port <= 65535:
-        raise UsageError("--port must be from 0 to 65535")
     sock = listen(args.host, args.port)  # before loading the model: a taken port fails at once
     try:
         kb = _open(args, read_only=not args.allow_index)
