@@ -10,15 +10,22 @@ One command, seed 0, on 2 CPU cores in under an hour (a GPU is used when present
    sentences of the same article that askdefector's sentence evidence (cosine + 0.7 x IDF-weighted
    word coverage) ranks highest without holding the answer, from its own paragraph and from the
    article's other paragraphs (an on-topic question the text doesn't answer). A sentence that
-   points back ("He", "It" ...) is read with the one before it, as the engine reads it.
+   points back ("He", "It" ...) is read with the one before it, as the engine reads it. With
+   ``--swapped``, also a question the answer sentence no longer answers (the shape of many of
+   SQuAD 2.0's unanswerable questions): a name or number of the question that the sentence holds
+   is swapped for another of the article's that it lacks ("What year did Bell die?" -> "What
+   year did Edison die?"), paired with that sentence as a negative. (Not in the shipped reader:
+   on 2 cores here it adds 9,476 pairs and trains at about 17 pairs a second, too slow to build
+   and measure in one session; see docs/answers.md.)
 2. Training. all-MiniLM-L6-v2 (the shipped weights) with two heads: the [CLS] state gives the
    logit that the candidate answers; each token's state gives answer start and end scores. One
    epoch, AdamW, linear decay; the word embeddings stay frozen (their update costs time and buys
    nothing at this size).
 3. Export. ONNX, weights as 8-bit integers; the 8-bit model is checked against PyTorch on
    ``CHECK_PAIRS`` held-out pairs (the full-precision file is kept if it disagrees).
-4. Figures on training articles held out from 1 (``HOLDOUT`` articles): pair AUROC, the right
-   sentence first, the span's exact match and F1.
+4. Figures on training articles held out from 1 (``HOLDOUT`` articles): the right sentence
+   first, the span's exact match and F1, and how well the answer sentence's probability tells a
+   question as written from the same question with a name swapped (AUROC).
 5. Calibration (Platt scaling) and the decline threshold, fitted on the calibration half of
    ``squad-v2.0-dev-a.json`` by article (benchmarks/calibrate_reader.py), the engine asking every
    question in the open setting; benchmarks/squad.py reports the other half.
@@ -34,6 +41,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -119,6 +127,43 @@ def draw_questions(articles, held: set[int], count: int, rng: random.Random):
     return usable[:count]
 
 
+NAME = re.compile(r"\b[A-Z][\w'’.-]*\w(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*\w)*")
+NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
+LEADING_ARTICLE = re.compile(r"^(?:The|A|An)\s+")
+POSSESSIVE = re.compile(r"['’]s$")
+
+
+def bare_name(name: str) -> str:
+    return POSSESSIVE.sub("", LEADING_ARTICLE.sub("", name))
+
+
+def mentions(text: str) -> tuple[list[str], list[str]]:
+    """The names (capitalised runs that don't open a sentence) and numbers of an article's text."""
+    names, numbers = set(), set()
+    for m in NAME.finditer(text):
+        before = text[: m.start()].rstrip()
+        if before and before[-1] not in ".!?\"“":
+            names.add(bare_name(m.group()))
+    numbers.update(m.group() for m in NUMBER.finditer(text))
+    return sorted(n for n in names if len(n) > 1), sorted(numbers)
+
+
+def swapped(question: str, sentence: str, names: list[str], numbers: list[str], rng: random.Random) -> str | None:
+    """The question with one of its names or numbers that ``sentence`` holds replaced by one of
+    the article's that it lacks (a number by one of as many digits), or None when there is none."""
+    spots = [(m.start(), m.start() + len(bare_name(m.group())), bare_name(m.group()), names) for m in NAME.finditer(question)]
+    spots = [s for s in spots if s[0] > 0]  # a question's first word is capitalised anyway
+    spots += [(m.start(), m.end(), m.group(), numbers) for m in NUMBER.finditer(question)]
+    spots = [s for s in spots if s[2] in sentence]
+    rng.shuffle(spots)
+    for start, end, was, pool in spots:
+        shape = (lambda x: (len(x), x.isdigit())) if pool is numbers else (lambda x: 0)
+        choices = [x for x in pool if x not in sentence and x not in was and was not in x and shape(x) == shape(was)]
+        if choices:
+            return question[:start] + rng.choice(choices) + question[end:]
+    return None
+
+
 class Evidence:
     """askdefector's sentence evidence within one article (cosine + 0.7 x IDF-weighted coverage)."""
 
@@ -145,15 +190,20 @@ class Evidence:
             self.idf[a] = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
 
-def make_examples(articles, drawn, evidence: Evidence, encoder):
-    """Training pairs: (question, candidate text as read, text offset, label, answer char span or None)."""
+def make_examples(articles, drawn, evidence: Evidence, encoder, swap: bool = False):
+    """Training pairs: (question, candidate text as read, text offset, label, answer char span or
+    None); with ``swap``, also each question with a name or number swapped, against its answer sentence."""
     vectors = encoder.encode([q for *_, q, _, _ in drawn], batch_size=128)
     rows_of = {}  # article -> [(paragraph, sentence, row)]
     for (a, pp, ss), row in evidence.index.items():
         rows_of.setdefault(a, []).append((pp, ss, row))
     examples = []
+    rng = random.Random(SEED + 3)
+    mentioned = {}
     for (a, p, s, question, start, answer_text), qv in zip(drawn, vectors):
         title, paragraphs = articles[a]
+        if a not in mentioned:
+            mentioned[a] = mentions(" ".join(par[0] for par in paragraphs))
         q_terms = evidence.analyzer.terms_of([question])[0]
         gold = f" {normalize(answer_text)} "
         members = rows_of[a]
@@ -176,6 +226,9 @@ def make_examples(articles, drawn, evidence: Evidence, encoder):
         candidate, offset = reading.candidate_text(title, text[x:y])
         a0 = offset + start - x
         examples.append((question, candidate, offset, 1, (a0, a0 + len(answer_text))))
+        changed = swapped(question, text[x:y], *mentioned[a], rng) if swap else None
+        if changed is not None:
+            examples.append((changed, candidate, offset, 0, None))
         for pp, ss in same + other:
             text, _, reads, _ = paragraphs[pp]
             x, y = reads[ss]
@@ -335,10 +388,17 @@ def held_out_figures(reader: reading.Reader, articles, held: list[int], limit: i
     rng = random.Random(SEED + 1)
     drawn = draw_questions(articles, set(range(len(articles))) - set(held), 10**9, rng)[:limit]
     first = em = f1 = 0
+    swap_rng = random.Random(SEED + 4)
+    mentioned = {a: mentions(" ".join(par[0] for par in articles[a][1])) for a in held}
+    kept, refused = [], []  # the answer sentence's probability, asked as written and with a name swapped
     for a, p, s, question, _, answer_text in drawn:
         title, paragraphs = articles[a]
         text, spans, reads, _ = paragraphs[p]
         readings = reader.read(question, [(title, text[x:y]) for x, y in reads])
+        changed = swapped(question, text[reads[s][0] : reads[s][1]], *mentioned[a], swap_rng)
+        if changed is not None:
+            kept.append(readings[s].probability)
+            refused.append(reader.read(changed, [(title, text[reads[s][0] : reads[s][1]])])[0].probability)
         best = max(range(len(reads)), key=lambda i: readings[i].probability)
         if best == s:
             first += 1
@@ -348,7 +408,16 @@ def held_out_figures(reader: reading.Reader, articles, held: list[int], limit: i
             em += got == gold
             f1 += token_f1(got, answer_text)
     n = max(1, len(drawn))
-    return {"questions": len(drawn), "sentence_first": first / n, "span_em": em / max(1, first), "span_f1": f1 / max(1, first)}
+    from squad import auroc
+
+    return {
+        "questions": len(drawn),
+        "sentence_first": first / n,
+        "span_em": em / max(1, first),
+        "span_f1": f1 / max(1, first),
+        "swapped_questions": len(refused),
+        "swapped_auroc": auroc(np.array(kept + refused), np.array([True] * len(kept) + [False] * len(refused))) if refused else None,
+    }
 
 
 def main(argv=None) -> int:
@@ -356,6 +425,7 @@ def main(argv=None) -> int:
     parser.add_argument("--train", type=Path, default=DEFAULT_TRAIN)
     parser.add_argument("--calibrate", type=Path, default=DEFAULT_CALIBRATE, help="SQuAD 2.0 file to calibrate on (its calibration half)")
     parser.add_argument("--questions", type=int, default=QUESTIONS)
+    parser.add_argument("--swapped", action="store_true", help="add the swapped-name negatives (step 1); not in the shipped reader")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / ".cache" / "reader", help="where the model goes without --write")
     parser.add_argument("--write", action="store_true", help="replace the shipped reader (src/askdefector/reader/)")
     parser.add_argument("--skip-training", action="store_true", help="calibrate the model already in --out (or shipped, with --write)")
@@ -390,7 +460,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             encoder = export_encoder(st, Path(tmp), "reader-training")
             evidence = Evidence(articles, encoder, Analyzer(_bm25s_stopwords()))
-            examples = make_examples(articles, drawn, evidence, encoder)
+            examples = make_examples(articles, drawn, evidence, encoder, swap=args.swapped)
         del st
         positives = sum(e[3] for e in examples)
         print(f"{len(examples)} pairs ({positives} answering); {time.time() - began:.0f} s", flush=True)
@@ -413,6 +483,7 @@ def main(argv=None) -> int:
                 "seed": SEED,
                 "questions": len(drawn),
                 "pairs": len(examples),
+                "swapped_negatives": args.swapped,
                 "held_out_articles": [articles[a][0] for a in held],
                 "export_agreement": exported["agreement"],
                 "seconds": round(time.time() - began),
