@@ -5,6 +5,7 @@ import pytest
 from gold import ANSWERABLE, UNANSWERABLE
 
 from askdefector import answer
+from askdefector.compare import describe
 from askdefector.stores import SentenceRecord
 
 GOLD_RATE = 0.95  # share of gold questions whose first quote must hold the expected text (measured: 0.967)
@@ -44,6 +45,10 @@ def test_shot_question_quotes_both_articles(kb):
     assert answer.found
     assert all("five" in q.text for q in answer.quotes[:2])
     assert {q.outlet for q in answer.quotes} == {"NBC News", "Business Insider"}
+    assert answer.agreement is not None and answer.agreement.kind == "agree"  # both outlets: five
+    line = describe(answer.agreement)
+    assert line.startswith(("Business Insider and NBC News agree: five", "NBC News and Business Insider agree: five"))
+    assert "at least five" in line  # Business Insider's qualifier is shown, in its own words
 
 
 # The blind set (tests/gold_blind.py) as rates: floors at today's measured figures, so a change

@@ -105,6 +105,8 @@ def test_question_quotes_cites_and_opens_the_quote_in_its_article(page, server):
     assert "five" in quotes.first.inner_text()
     citations = " ".join(answer.locator(".cite").all_inner_texts())
     assert "NBC News" in citations and "Business Insider" in citations
+    agreement = answer.locator(".agreement.agree")  # the sources compared, above the quotes
+    assert "NBC News" in agreement.text_content() and "agree: five" in agreement.text_content()
     first = quotes.first.text_content()
     marked = quotes.first.locator("strong.answer-span")  # the reader's answer, inside the quote
     assert marked.count() == 1 and "five" in marked.text_content()

@@ -57,6 +57,15 @@ def test_header_is_optional_and_first_line_becomes_title(tmp_path):
     assert docs["notitle.md"].title == "notitle"
 
 
+def test_an_article_is_dated_by_its_header_or_its_dateline(tmp_path):
+    (tmp_path / "header.md").write_text("---\ntitle: T\ndate: March 4, 2025\n---\nBody.")
+    (tmp_path / "dateline.txt").write_text("Headline\n\nSKARHOLM, March 5, 2025 — The ferry ran aground.")
+    (tmp_path / "none.txt").write_text("Headline\n\nSEOUL, South Korea — It was a dash for freedom.")
+    docs = {d.id: d for d in load_corpus(tmp_path).documents}
+    assert docs["header.md"].date == "2025-03-04" and docs["dateline.txt"].date == "2025-03-05" and docs["none.txt"].date == ""
+    assert docs["dateline.txt"].text.startswith("SKARHOLM, March 5, 2025 —")  # the dateline stays quotable
+
+
 def test_header_fields_are_parsed():
     fields, body = parse_header("---\ntitle: T: a story\nauthors: A; B\n---\nText.")
     assert fields == {"title": "T: a story", "authors": "A; B"} and body == "Text."

@@ -59,6 +59,9 @@ def test_the_answer_is_marked_inside_its_quote(kb):
     assert data["answer"] == kb.document(data["doc_id"]).text[data["answer_start"] : data["answer_end"]]
     assert f"**{data['answer']}**" in format_answer(answer)  # no colour: marked with asterisks
     assert f"\x1b[1m{data['answer']}\x1b[0m" in marked(answer.quotes[0], colour=True)
+    whole = answer_dict(answer)  # the two outlets compared: in the JSON and above the quotes
+    assert whole["agreement"] == "agree" and format_answer(answer).splitlines()[0] == whole["agreement_line"]
+    assert {s["source"] for s in whole["agreement_values"][0]} == {"NBC News", "Business Insider"}
 
 
 def test_a_declined_answer_marks_nothing(kb):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .dates import dateline, iso
 from .types import Document
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ def _from_text(raw: str, doc_id: str, path: Path) -> Document:
         text=body,
         outlet=fields.get("outlet", ""),
         authors=_split_authors(fields.get("authors", fields.get("author", ""))),
-        date=fields.get("date", ""),
+        date=iso(fields["date"]) if fields.get("date") else dateline(body),
         source=str(path),
     )
 

@@ -8,7 +8,8 @@ import re
 import sys
 from typing import TextIO
 
-from .types import Answer, Quote
+from .compare import describe
+from .types import Agreement, Answer, Quote
 
 DECLINED = "The articles don't answer that. Closest passages (not an answer):"
 LOW_CONFIDENCE = "Low confidence: these quotes may not answer the question."
@@ -46,6 +47,8 @@ def format_answer(answer: Answer, colour: bool = False) -> str:
     lines = [] if answer.found else [_style(DECLINED, "33", colour)]
     if answer.low_confidence:
         lines.append(_style(LOW_CONFIDENCE, "33", colour))
+    if answer.agreement is not None:
+        lines.append(_style(safe(describe(answer.agreement)), "32" if answer.agreement.kind == "agree" else "35", colour))
     for n, quote in enumerate(answer.quotes, 1):
         mark = _style(f"[{n}]", "36", colour)
         lines.append(f"> {marked(quote, colour)} {mark}")
@@ -79,6 +82,23 @@ def quote_json(quote: Quote) -> dict[str, object]:
         "answer": quote.text[quote.answer_start - quote.start : quote.answer_end - quote.start] if quote.answer_start is not None else None,
         "answer_start": quote.answer_start,
         "answer_end": quote.answer_end,
+        "date": quote.date or None,
+    }
+
+
+def agreement_dict(agreement: Agreement | None) -> dict[str, object]:
+    """``agreement``: "agree", "differ" or None; ``agreement_line``: the line the terminal shows;
+    ``agreement_values``: each value with how each source states it (text, document offsets, and
+    the index of its quote in ``quotes``)."""
+    if agreement is None:
+        return {"agreement": None, "agreement_line": None, "agreement_values": []}
+    return {
+        "agreement": agreement.kind,
+        "agreement_line": describe(agreement),
+        "agreement_values": [
+            [{"quote": s.quote, "source": s.source, "text": s.text, "start": s.start, "end": s.end} for s in statements]
+            for statements in agreement.values
+        ],
     }
 
 
@@ -90,6 +110,7 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "confidence": round(answer.confidence, 6),
         "low_confidence": answer.low_confidence,
         "quotes": [quote_json(q) for q in answer.quotes],
+        **agreement_dict(answer.agreement),
         **({"note": answer.note} if answer.note else {}),
     }
 

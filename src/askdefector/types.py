@@ -63,13 +63,35 @@ class Quote:
     passage: str  # stable id of the passage it came from (``Passage.id``), for ``:sources``
     answer_start: int | None = None  # the answer inside the quote (document offsets), when the reader marked one
     answer_end: int | None = None
+    date: str = ""  # the article's date (``Document.date``), when known
 
     @property
     def citation(self) -> str:
-        """Where the quote comes from, e.g. ``NBC News, "Title ...", paragraph 4``."""
+        """Where the quote comes from, e.g. ``NBC News, 2019-05-13, "Title ...", paragraph 4``."""
         title = self.title if len(self.title) <= TITLE_CHARS else _cut_at_word(self.title, TITLE_CHARS - 4) + " ..."
-        source = f'{self.outlet}, "{title}"' if self.outlet else f'"{title}"'
+        source = ", ".join(x for x in (self.outlet, self.date, f'"{title}"') if x)
         return f"{source}, paragraph {self.paragraph}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """How one quote states the answer: a verbatim slice of its article (``text``, at document
+    offsets ``start:end``), the quote's index in ``Answer.quotes``, and its source's name."""
+
+    quote: int
+    source: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Whether the articles quoted agree on the answer ("agree": one value) or differ (two or
+    more values), and each value as each source states it."""
+
+    kind: str
+    values: tuple[tuple[Statement, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,7 @@ class Answer:
     confidence: float = 0.0
     note: str = ""  # something the user should know, e.g. that a long question was cut
     low_confidence: bool = False  # answered, but the reader doubts the first quote answers
+    agreement: Agreement | None = None  # when two or more articles state the answer: do they agree?
 
 
 def _cut_at_word(text: str, limit: int) -> str:

@@ -46,6 +46,7 @@ function renderAnswer(answer, container) {
     container.append(el("p", "declined", "The articles don't say. Closest passages (not an answer):"));
   }
   if (answer.low_confidence) container.append(el("p", "low", "Low confidence: these quotes may not answer the question."));
+  if (answer.agreement) container.append(el("p", `agreement ${answer.agreement}`, answer.agreement_line));
   const list = el("ol", "quotes");
   answer.quotes.forEach((quote, i) => {
     const item = el("li");

@@ -1,0 +1,108 @@
+"""Stage 7, sources side by side: values read from answer spans, compared, and said in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from askdefector.compare import asks_for, compare, describe, same, side_by_side, value_of
+from askdefector.dates import dateline, iso
+from askdefector.types import Quote
+
+TEXTS = {
+    "a": "Rescuers said at least five people were hurt on March 3, 2025.",
+    "b": "Officials said 5 people were hurt on 3 March.",
+    "c": "A spokesman said six people were hurt on March 4.",
+}
+
+
+def quote(doc: str, answer: str, outlet: str, date: str = "") -> Quote:
+    text = TEXTS[doc]
+    start = text.index(answer)
+    return Quote(text, doc, f"title {doc}", outlet, 1, 0, len(text), 1.0, f"{doc}#0", start, start + len(answer), date)
+
+
+@pytest.mark.parametrize(
+    "a, b, wanted",
+    [
+        ("five", "5", "number"),
+        ("eleven years", "11 years", "number"),
+        ("twenty-five", "25", "number"),
+        ("two hundred and twelve", "212", "number"),
+        ("a dozen", "12", "number"),
+        ("an hour", "60 minutes", "number"),
+        ("90 kilometres an hour", "90 km/h", "number"),
+        ("March 3, 2025", "3 March", "date"),
+        ("Monday, March 3", "2025-03-03", "date"),
+        ("11:40 p.m.", "23:40", "time"),
+        ("Captain Elin Marsk", "Marsk", None),
+        ("Norrvik Lines", "Norrvik Lines", None),
+    ],
+)
+def test_the_same_value_in_other_words_agrees(a, b, wanted):
+    assert same(value_of(a, wanted), value_of(b, wanted))
+
+
+@pytest.mark.parametrize(
+    "a, b, wanted",
+    [
+        ("212", "230", "number"),
+        ("two hours", "90 minutes", "number"),
+        ("March 3, 2025", "March 4", "date"),
+        ("1972", "October 11, 2024", "date"),
+        ("11:40 p.m.", "11:15 p.m.", "time"),
+        ("Maria Sand", "Per Lindqvist", None),
+    ],
+)
+def test_different_values_differ(a, b, wanted):
+    assert not same(value_of(a, wanted), value_of(b, wanted))
+
+
+def test_a_span_without_the_kind_asked_for_is_not_compared():
+    assert value_of("a spokeswoman", None) is None  # no name, nothing to compare
+    assert value_of("10:15 p.m.", "number") is None  # a time of day is no count or distance
+    assert value_of("Friday", "time") is None
+    assert asks_for("How many times was he shot?") == "number"
+    assert asks_for("At what time did it sink?") == "time" and asks_for("When did it sink?") == "date"
+
+
+def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():
+    quotes = [quote("a", "five", "Gazette"), quote("b", "5", "Wire")]
+    agreement = compare("How many people were hurt?", quotes, [TEXTS[q.doc_id] for q in quotes])
+    assert agreement.kind == "agree" and len(agreement.values) == 1
+    assert describe(agreement) == "Gazette and Wire agree: 5 (Gazette: at least five)"
+    (first, second) = agreement.values[0]
+    assert TEXTS["a"][first.start : first.end] == first.text == "at least five" and second.quote == 1
+
+
+def test_differing_sources_are_each_named_with_their_value():
+    quotes = [quote("a", "five", "Gazette"), quote("b", "5", "Wire"), quote("c", "six", "Radio")]
+    agreement = compare("How many people were hurt?", quotes, [TEXTS[q.doc_id] for q in quotes])
+    assert agreement.kind == "differ"
+    assert describe(agreement) == "Sources differ: at least five (Gazette and Wire), six (Radio)"
+
+
+def test_one_source_or_one_article_is_no_comparison():
+    quotes = [quote("a", "five", "Gazette"), Quote(TEXTS["b"], "b", "t", "Wire", 1, 0, len(TEXTS["b"]), 1.0, "b#0")]
+    assert compare("How many people were hurt?", quotes, [TEXTS[q.doc_id] for q in quotes]) is None  # b marks no answer
+    unmarked_first = [Quote(TEXTS["b"], "b", "t", "Wire", 1, 0, len(TEXTS["b"]), 1.0, "b#0"), quote("a", "five", "G"), quote("c", "six", "R")]
+    assert compare("How many people were hurt?", unmarked_first, [TEXTS[q.doc_id] for q in unmarked_first]) is None
+    twice = [quote("a", "five", "Gazette"), quote("a", "March 3, 2025", "Gazette")]
+    assert compare("How many people were hurt?", twice, [TEXTS["a"]] * 2) is None
+
+
+def test_dated_sources_are_listed_oldest_first():
+    quotes = [quote("c", "March 4", "Radio", "2025-03-05"), quote("a", "March 3, 2025", "Gazette", "2025-03-04")]
+    ordered, agreement = side_by_side("When did it happen?", quotes, TEXTS)
+    assert [q.outlet for q in ordered] == ["Gazette", "Radio"] and agreement.kind == "differ"
+    assert [s.quote for values in agreement.values for s in values] == [0, 1]  # indices follow the new order
+    undated = [quote("c", "March 4", "Radio", "2025-03-05"), quote("a", "March 3, 2025", "Gazette")]
+    assert [q.outlet for q in side_by_side("When did it happen?", undated, TEXTS)[0]] == ["Radio", "Gazette"]
+
+
+def test_dates_from_a_header_or_a_dateline():
+    assert iso("March 4, 2025") == "2025-03-04" and iso("4 March 2025") == "2025-03-04" and iso("2025-03-04") == "2025-03-04"
+    assert iso("spring 2025") == "spring 2025"  # kept as written when it is no whole date
+    assert dateline("SKARHOLM, March 4, 2025 — All 212 passengers ...") == "2025-03-04"
+    assert dateline("SEOUL, South Korea, 13 May 2019 — It was a dash") == "2019-05-13"
+    assert dateline("SEOUL, South Korea — It was a dash for freedom") == ""
+    assert dateline("On March 4, 2025 — a Tuesday — it sank.") == ""

@@ -1,0 +1,69 @@
+"""Sources side by side on the committed set (tests/sources/, tests/gold_sources.py), end to end
+with the real model and reader; `python benchmarks/sources.py --gold` prints each question's line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import askdefector
+from askdefector.compare import describe
+from askdefector.render import answer_dict
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1] / "benchmarks")]
+from gold_sources import SOURCE_QUESTIONS  # noqa: E402
+from sources import labelled  # noqa: E402
+
+SOURCES = Path(__file__).resolve().parent / "sources"
+
+
+@pytest.fixture(scope="module")
+def sources_kb(tmp_path_factory):
+    return askdefector.open(SOURCES, cache_dir=tmp_path_factory.mktemp("sources"))
+
+
+@pytest.fixture(scope="module")
+def asked(sources_kb):
+    return [(q, label, sources_kb.ask(q)) for q, label, _ in SOURCE_QUESTIONS]
+
+
+# A floor at the measured figure (12 of 23 on c-this-commit; issue 25's target is 0.85): the
+# reader marks the answer in too few of the other outlets' sentences for more (docs/measured.md).
+LABELLED_RIGHT_RATE = 0.52
+
+
+def test_sources_are_labelled_right(asked):
+    right = [q for q, label, answer in asked if labelled(answer) == label]
+    assert len(right) / len(asked) >= LABELLED_RIGHT_RATE, [(q, label, labelled(a)) for q, label, a in asked if q not in right]
+
+
+def test_never_agree_where_the_sources_differ(asked):
+    wrong = [(q, describe(a.agreement)) for q, label, a in asked if label == "differ" and labelled(a) == "agree"]
+    assert not wrong
+
+
+def test_the_line_is_made_of_the_articles_own_text(asked, sources_kb):
+    """Every value on the line is a verbatim slice of the quote's article, in that quote."""
+    checked = 0
+    for _, _, answer in asked:
+        if answer.agreement is None:
+            continue
+        data = answer_dict(answer)
+        assert data["agreement"] == answer.agreement.kind and data["agreement_line"] == describe(answer.agreement)
+        for statements in answer.agreement.values:
+            for s in statements:
+                quote = answer.quotes[s.quote]
+                assert sources_kb.document(quote.doc_id).text[s.start : s.end] == s.text
+                assert quote.start <= s.start and s.end <= quote.end and s.source in describe(answer.agreement)
+                checked += 1
+    assert checked
+
+
+def test_dated_quotes_come_oldest_first(asked):
+    for _, _, answer in asked:
+        if answer.agreement is not None:
+            dates = [answer.quotes[s.quote].date for statements in answer.agreement.values for s in statements]
+            members = sorted(s.quote for statements in answer.agreement.values for s in statements)
+            assert all(dates) and [answer.quotes[i].date for i in members] == sorted(dates)
