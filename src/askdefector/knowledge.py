@@ -261,10 +261,8 @@ class KnowledgeBase:
                 return Answer(question, False, note=note)
             places = {s: (r.doc_id, r.paragraph) for s, r in asked.sentences.items()}  # one quote per place
             spans: dict[int, tuple[int, int]] = {}
-            probability: dict[int, float] = {}  # the reader's, of each candidate it read
             if self.reader is not None and self.reader_decides:
                 judged, spans = self._judge(reader, asked, ranked[:READ_CANDIDATES])
-                probability = {c.sentence: c.score for c in judged}
                 confidence = judged[0].score
                 found = confidence >= self.reader.threshold
                 if found:
@@ -278,10 +276,7 @@ class KnowledgeBase:
                 found = confidence >= answering.DECLINE_BELOW
                 if self.reader is not None:  # the reader judges the chosen quotes and marks their answers
                     judged, spans = self._judge(reader, asked, chosen)
-                    probability = {c.sentence: c.score for c in judged}
-                    confidence = probability[chosen[0].sentence]
-                    if found and chosen[0].sentence in spans and k > 1:
-                        chosen = self._corroborate(reader, asked, ranked, chosen, places, spans, probability, k)
+                    confidence = next(c.score for c in judged if c.sentence == chosen[0].sentence)
                     spans = spans if found else {}
             low = found and self.reader is not None and confidence < self.reader.threshold
             quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage], spans.get(c.sentence)) for c in chosen)
@@ -344,41 +339,6 @@ class KnowledgeBase:
                 spans[c.sentence] = (begin + r.span[0], begin + r.span[1])
         order = sorted(range(len(judged)), key=lambda i: (-judged[i].score, i))  # ties: stage 5's order
         return [judged[i] for i in order], spans
-
-    def _corroborate(
-        self,
-        reader: Reader,
-        asked: _Question,
-        ranked: Sequence[answering.ScoredSentence],
-        chosen: list[answering.ScoredSentence],
-        places: dict[int, tuple[str, int]],
-        spans: dict[int, tuple[int, int]],
-        probability: dict[int, float],
-        k: int,
-    ) -> list[answering.ScoredSentence]:
-        """``chosen`` with the answer as other articles state it: the reader reads the best
-        candidate of up to k - 1 articles not yet quoted (among stage 5's best), and each it
-        judges to answer (it marks an answer in it) is quoted after the first quote, before the
-        runners-up from articles already quoted. Fills ``spans`` and ``probability`` for what it read."""
-        quoted = {places[c.sentence][0] for c in chosen}
-        others: dict[str, answering.ScoredSentence] = {}
-        for c in ranked[:READ_CANDIDATES]:
-            doc = places[c.sentence][0]
-            if doc not in quoted and doc not in others and len(others) < k - 1:
-                others[doc] = c
-        if others:
-            judged, found = self._judge(reader, asked, list(others.values()))
-            spans.update(found)
-            probability.update({c.sentence: c.score for c in judged})
-        first = chosen[0]
-        seen = {places[first.sentence][0]}
-        stating = []
-        for c in sorted([*chosen[1:], *others.values()], key=lambda c: -probability.get(c.sentence, 0.0)):
-            doc = places[c.sentence][0]
-            if c.sentence in spans and doc not in seen:
-                stating.append(c)
-                seen.add(doc)
-        return [first, *stating, *(c for c in chosen[1:] if c not in stating)][:k]
 
     @staticmethod
     def _quote(
