@@ -290,3 +290,21 @@ def test_a_new_reader_reads_every_file_again(tmp_path, hash_embedder, monkeypatc
     monkeypatch.setattr(corpus_cache, "_reader_version", lambda: "another reader")
     askdefector.open(folder, tmp_path / "cache", embedder=hash_embedder)
     assert reads == ["a.txt"]
+
+
+def test_file_names_that_are_not_utf8_or_hold_control_characters_get_safe_ids(tmp_path, hash_embedder):
+    """Such a name is indexed under an escaped id: nothing that cites it breaks, and the id fetches it."""
+    import askdefector
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text("The ferry ran aground near Skarholm on Monday night.")
+    (folder / "two\nlines.txt").write_text("The captain, Elin Marsk, said the ship hit a rock in fog.")
+    kb = askdefector.open(folder, tmp_path / "cache", embedder=hash_embedder)
+    ids = sorted(d[0] for d in kb.store.columns.documents)
+    assert ids == ["caf\\xe9.txt", "two\\u000alines.txt"]
+    for doc_id in ids:
+        doc = kb.document(doc_id)
+        assert doc is not None and doc.id.isprintable() and doc.title.isprintable()
+    again = askdefector.open(folder, tmp_path / "cache", embedder=hash_embedder)  # from corpus.json
+    assert sorted(d[0] for d in again.store.columns.documents) == ids

@@ -102,10 +102,12 @@ def test_piped_chat_goes_on_after_a_line_that_is_not_utf8(kb):
 
     from askdefector.repl import run_repl
 
-    stdin = io.TextIOWrapper(io.BytesIO(b"who \xff\xfe shot him?\nWhich newspaper interviewed him?\n"), encoding="utf-8")
+    lines = b"who \xff\xfe shot him?\nWhich newspaper interviewed him?\n:nope \xff\n"
+    stdin = io.TextIOWrapper(io.BytesIO(lines), encoding="utf-8")
     out = io.StringIO()
     assert run_repl(kb, stdin=stdin, stdout=out) == 0
     assert out.getvalue().count("[1] ") == 2 and "Sankei Shimbun" in out.getvalue()
+    assert out.getvalue().count("not UTF-8") == 1  # noted once, as for a question given as an argument
 
 
 # -- corpus --------------------------------------------------------------------------------

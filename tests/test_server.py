@@ -110,6 +110,24 @@ def test_bad_bodies_and_routes_are_json_errors(client):
     assert client.get("/api/search", params={"q": "shot", "k": "many"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        ("post", "/api/ask", {"content": b"[" * 30_000 + b"]" * 30_000}),  # nested past Python's recursion limit
+        ("post", "/api/ask", {"content": b'{"question": "Who?", "k": ' + b"9" * 5_000 + b"}"}),
+        ("get", "/api/search", {"params": {"q": "shot", "k": "\u00b2"}}),  # a digit to str.isdigit, not to int
+        ("get", "/api/search", {"params": {"q": "shot", "k": "9" * 5_000}}),
+    ],
+)
+def test_malformed_input_is_a_400_not_a_crash(kb, request_args, capsys):
+    method, path, kwargs = request_args
+    with TestClient(create_app(kb)) as strict:  # re-raises anything that escapes the app
+        response = getattr(strict, method)(path, **kwargs)
+    assert response.status_code in (400, 413), response.text
+    assert "error" in response.json()
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_an_engine_failure_is_a_json_500_without_traceback(kb, capsys):
     class Broken:
         report, embedder, document = kb.report, kb.embedder, kb.document
@@ -117,10 +135,11 @@ def test_an_engine_failure_is_a_json_500_without_traceback(kb, capsys):
         def ask(self, *args, **kwargs):
             raise RuntimeError("disk on fire")
 
-    with TestClient(create_app(Broken()), raise_server_exceptions=False) as broken:  # type: ignore[arg-type]
+    with TestClient(create_app(Broken())) as broken:  # type: ignore[arg-type]  # re-raises what escapes the app
         response = broken.post("/api/ask", json={"question": "Who shot him?"})
     assert response.status_code == 500 and "internal error" in response.json()["error"]
     assert "Traceback" not in response.text and "disk on fire" not in response.text
+    assert "disk on fire" in capsys.readouterr().err  # one line for whoever runs the server
 
 
 def test_concurrent_clients_get_their_own_answers(client, kb):

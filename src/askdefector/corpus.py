@@ -9,6 +9,7 @@ the others.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,25 @@ SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 MAX_TITLE_LINE = 200  # a first line longer than this is prose, not a title
 MANY_FILES = 100  # from this many files to read on, opening says that it is reading them
 MAX_FILE_BYTES = 20_000_000  # larger files are not articles (logs, dumps) and would stall indexing
+
+
+# Control characters, and lone surrogates (how Python hands over bytes of a file name that are
+# not UTF-8): neither may reach a terminal, a URL or a JSON key inside an id or a title.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def safe_name(name: str) -> str:
+    """``name`` with each byte that isn't UTF-8 shown as ``\\xNN`` and each control character
+    as ``\\uNNNN``: a file name fit to be a document id, cited and fetched by URL."""
+    if not _UNSAFE.search(name):
+        return name
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
+
+
+def _one_line(text: str) -> str:
+    """A title on one line: control characters (a newline in a page's title) become spaces."""
+    return " ".join(_UNSAFE.sub(" ", text).split())
 
 
 class CorpusError(Exception):
@@ -60,7 +80,7 @@ def load_corpus(
     to_read = []
     for key, path in _article_files(root):
         stat = _stat(path)
-        known = records.known(key, stat, str(path)) if records is not None and stat is not None else None
+        known = records.known(key, stat, safe_name(str(path))) if records is not None and stat is not None else None
         if known is not None:
             found[key] = known
         else:
@@ -74,10 +94,10 @@ def load_corpus(
         said: list[str] = []
         try:
             found[key] = read_document(path, doc_id=key, notes=said)
-            notes.extend((str(path), note) for note in said)
+            notes.extend((safe_name(str(path)), note) for note in said)
         except SkipFile as exc:
             found[key] = str(exc)
-            skipped.append((str(path), str(exc)))
+            skipped.append((safe_name(str(path)), str(exc)))
         if records is not None and stat is not None:
             records.record(key, stat, found[key])
     documents = tuple(d for d in found.values() if isinstance(d, Document))
@@ -112,7 +132,8 @@ def _article_files(root: Path) -> list[tuple[str, Path]]:
         folder = dirpath[prefix:].replace(os.sep, "/")
         for name in filenames:
             if name.lower().endswith(SUFFIXES) and not name.startswith("."):
-                found.append((f"{folder}/{name}" if folder else name, Path(dirpath, name)))
+                key = f"{folder}/{name}" if folder else name
+                found.append((safe_name(key), Path(dirpath, name)))
     return sorted(found, key=lambda item: item[0])
 
 
@@ -126,7 +147,7 @@ def read_document(path: Path, doc_id: str | None = None, notes: list[str] | None
         data = path.read_bytes()
     except OSError as exc:
         raise SkipFile(exc.strerror or str(exc)) from None
-    doc_id = doc_id or path.name
+    doc_id = doc_id or safe_name(path.name)
     if path.suffix.lower() in HTML_SUFFIXES:
         doc = _from_html(data, doc_id, path, notes)  # the page's own charset declaration counts
     else:
@@ -202,12 +223,12 @@ def _from_text(raw: str, doc_id: str, path: Path) -> Document:
             title = path.stem
     return Document(
         id=doc_id,
-        title=title,
+        title=_one_line(title) or safe_name(path.stem),
         text=body,
         outlet=fields.get("outlet", ""),
         authors=_split_authors(fields.get("authors", fields.get("author", ""))),
         date=iso(fields["date"]) if fields.get("date") else dateline(body),
-        source=str(path),
+        source=safe_name(str(path)),
     )
 
 
@@ -224,12 +245,12 @@ def _from_html(data: bytes, doc_id: str, path: Path, notes: list[str]) -> Docume
     notes.extend(extracted.warnings)
     return Document(
         id=doc_id,
-        title=extracted.title or path.stem,
+        title=_one_line(extracted.title or "") or safe_name(path.stem),
         text=extracted.text,
         outlet=extracted.outlet,
         authors=_split_authors(extracted.authors),
         date=extracted.date,
-        source=str(path),
+        source=safe_name(str(path)),
     )
 
 

@@ -6,6 +6,7 @@ Follow-up questions are asked with the earlier questions of the chat as history.
 from __future__ import annotations
 
 import io
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,9 @@ def history_path() -> Path:
     return Path(platformdirs.user_data_dir("askdefector", appauthor=False)) / "history"
 
 
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
 class Chat:
     """The chat's state and commands, independent of how lines are read."""
 
@@ -36,6 +40,7 @@ class Chat:
         self.out = out or sys.stdout
         self.questions: list[str] = []
         self.last: Answer | None = None
+        self.noted_bytes = False
 
     def banner(self) -> str:
         r = self.kb.report
@@ -49,6 +54,11 @@ class Chat:
         line = line.strip()
         if not line:
             return True
+        if _NOT_UTF8.search(line):  # piped input's bytes that are not UTF-8 (surrogateescape)
+            line = _NOT_UTF8.sub("\ufffd", line)
+            if not self.noted_bytes:
+                self.say("(note: bytes of the input that were not UTF-8 text were replaced by \ufffd)")
+                self.noted_bytes = True
         if line.startswith(":"):
             return self.command(line)
         answer = self.kb.ask(line, history=self.questions, k=self.k)
@@ -96,8 +106,8 @@ def run_repl(kb: KnowledgeBase, k: int = 3, stdin: TextIO | None = None, stdout:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     chat = Chat(kb, k, stdout, colour=use_colour(stdout))
     if not (stdin.isatty() and stdout.isatty()):
-        if isinstance(stdin, io.TextIOWrapper):  # a line that is not UTF-8 is asked, not fatal
-            stdin.reconfigure(errors="replace")
+        if isinstance(stdin, io.TextIOWrapper):  # a line that is not UTF-8 is asked, with a note
+            stdin.reconfigure(errors="surrogateescape")
         for line in stdin:
             if not chat.handle(line):
                 break

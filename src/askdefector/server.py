@@ -11,6 +11,7 @@ import functools
 import ipaddress
 import json
 import os
+import re
 import socket
 import sys
 from collections.abc import Callable
@@ -122,8 +123,8 @@ def create_app(kb: KnowledgeBase, corpus: str = "", store: str = "local", worker
         Route("/api/health", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    handlers = {ApiError: _api_error, HTTPException: _http_error, Exception: _server_error}
-    return Starlette(routes=routes, middleware=[Middleware(_SecurityHeaders)], exception_handlers=handlers)
+    handlers = {ApiError: _api_error, HTTPException: _http_error}
+    return Starlette(routes=routes, middleware=[Middleware(_Guard)], exception_handlers=handlers)
 
 
 # -- request checking --------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def create_app(kb: KnowledgeBase, corpus: str = "", store: str = "local", worker
 
 async def _json_object(request: Request) -> dict:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if re.fullmatch("[0-9]+", declared) and (len(declared) > 12 or int(declared) > MAX_BODY):
         raise ApiError(413, f"the request body is over {MAX_BODY} bytes")
     body = bytearray()
     async for chunk in request.stream():  # a body sent without a length is counted as it comes
@@ -140,7 +141,7 @@ async def _json_object(request: Request) -> dict:
             raise ApiError(413, f"the request body is over {MAX_BODY} bytes")
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         raise ApiError(400, "the body must be a JSON object, e.g. {\"question\": \"Who shot him?\"}") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "the body must be a JSON object, e.g. {\"question\": \"Who shot him?\"}")
@@ -168,7 +169,8 @@ def _history(value: object) -> list[str]:
 
 
 def _k(value: object, from_text: bool = False) -> int:
-    if from_text and isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only, and few: int() refuses "²" and numbers of over 4,300 digits
+    if from_text and isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,9}\s*", value):
         value = int(value)
     if type(value) is not int or not 1 <= value <= MAX_K:
         raise ApiError(400, f"k must be a whole number from 1 to {MAX_K}")
@@ -201,13 +203,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": str(exc.detail).lower()}, status_code=exc.status_code, headers=exc.headers)
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    print(f"askdefector: error answering {request.url.path}: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return JSONResponse({"error": "internal error: the server could not answer"}, status_code=500)
-
-
-class _SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every response."""
+class _Guard:
+    """Adds ``SECURITY_HEADERS`` to every response, and answers an unforeseen error with a JSON
+    500 and one line on stderr: Starlette's own handler for it re-raises, so the server would
+    print a traceback."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -216,13 +215,22 @@ class _SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            print(f"askdefector: error answering {scope.get('path', '')!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if not started:
+                response = JSONResponse({"error": "internal error: the server could not answer"}, status_code=500)
+                await response(scope, receive, send_with_headers)
 
 
 # -- running -----------------------------------------------------------------------------------
