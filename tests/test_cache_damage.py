@@ -44,6 +44,21 @@ def nan_shard(cache):
     np.save(shard, np.full(np.load(shard).shape, np.nan, dtype=np.float32))
 
 
+def _saved(cache, name):
+    return next(_model_dir(cache).glob(f"store/columns-*/{name}"))
+
+
+def replace_bytes(path, old, new):
+    data = path.read_bytes()
+    assert old in data
+    path.write_bytes(data.replace(old, new))
+
+
+def saved_vectors(cache, make):
+    path = _saved(cache, "passage_vectors.npy")
+    np.save(path, make(np.load(path)))
+
+
 def swap_spans(cache):
     path = cache / "sentences.json"
     data = json.loads(path.read_text())
@@ -65,6 +80,13 @@ DAMAGE = {
     "truncated ONNX model": lambda cache: truncate(_model_dir(cache) / "onnx" / "model-int8.onnx", 0.3),
     "garbage tokenizer.json": lambda cache: (_model_dir(cache) / "onnx" / "tokenizer.json").write_text("{garbage"),
     "ONNX metadata of random bytes": lambda cache: (_model_dir(cache) / "onnx" / "onnx.json").write_bytes(os.urandom(50)),
+    # altered text that still decodes, where the article's text is kept: never quoted
+    "corpus.json text altered": lambda cache: replace_bytes(cache / "corpus.json", b"five times", b"nine times"),
+    "corpus.json bit flipped": lambda cache: replace_bytes(cache / "corpus.json", b"five times", b"fivd times"),
+    "saved index text altered": lambda cache: replace_bytes(_saved(cache, "texts.bin"), b"five times", b"nine times"),
+    "saved index vectors of the wrong width": lambda cache: saved_vectors(cache, lambda v: v[:, :100].copy()),
+    "saved index vectors NaN": lambda cache: saved_vectors(cache, lambda v: np.full_like(v, np.nan)),
+    "saved index checksums missing": lambda cache: _saved(cache, "text_digests.npy").unlink(),
 }
 
 

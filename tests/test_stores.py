@@ -404,6 +404,29 @@ def test_a_damaged_store_folder_is_refused_by_name_and_mended_by_indexing_again(
         askdefector.open(None, embedder=HashEmbedder(), store=tmp_path / "nowhere")
 
 
+def test_an_altered_text_in_a_store_folder_is_never_quoted(tmp_path, monkeypatch):
+    """A text that still decodes but is not what was indexed: a small store refuses to open; a
+    big one (checked text by text as it reads them) refuses the question, naming the fix."""
+    from askdefector import vector_index
+    from askdefector.stores import StoreError, folder
+
+    monkeypatch.setattr(vector_index, "ANN_ABOVE", 0)  # written and read as a big store
+    monkeypatch.setattr(folder, "ANN_ABOVE", 0)
+    store = tmp_path / "store"
+    articles = _folder(tmp_path / "corpus", {"ferry.txt": FERRY, "bridge.txt": BRIDGE})
+    askdefector.open(articles, embedder=HashEmbedder(), store=store)
+    (texts,) = store.glob("columns-*/texts.bin")
+    texts.write_bytes(texts.read_bytes().replace(b"noon", b"nine"))
+    big = askdefector.open(None, embedder=HashEmbedder(), store=store)  # no whole check at open
+    with pytest.raises(ValueError, match="does not match its checksum.*run askdefector index"):
+        big.ask("When does the ferry leave?")
+    kept, _, warnings = folder._stored(store, "test-hash")  # what the next `index --store` keeps
+    assert [d.id for d in kept] == ["bridge.txt"] and "damaged text of ferry.txt" in warnings[0]
+    monkeypatch.undo()  # the same folder as a small store: checked whole when opened
+    with pytest.raises(StoreError, match="does not match its checksum"):
+        askdefector.open(None, embedder=HashEmbedder(), store=store)
+
+
 def test_a_large_store_folder_reads_its_vectors_by_row_and_answers_alike(kb, tmp_path, monkeypatch):
     import numpy as np
     from gold import ANSWERABLE

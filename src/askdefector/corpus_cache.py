@@ -58,17 +58,18 @@ class CorpusRecords:
         try:
             result = entry["skip"] if entry.get("skip") is not None else _document(entry["doc"], source)
         except (KeyError, TypeError, ValueError):
-            return None
+            return None  # damaged: the file is read again
         self._new[key] = entry
         return result
 
     def record(self, key: str, stat: os.stat_result, result: Document | str) -> None:
         entry: dict[str, object] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
         if isinstance(result, Document):
-            entry["doc"] = {
+            doc = {
                 "id": result.id, "title": result.title, "text": result.text, "outlet": result.outlet,
                 "authors": list(result.authors), "date": result.date,
             }
+            entry["doc"] = {**doc, "sha256": _digest(doc)}
         else:
             entry["skip"] = result
         self._new[key] = entry
@@ -94,8 +95,15 @@ class CorpusRecords:
                     atomic_write_bytes(self.path, json.dumps(data, ensure_ascii=False).encode())
 
 
+def _digest(doc: dict) -> str:
+    """The SHA-256 of a record's fields: an altered text (one flipped bit) no longer matches it."""
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _document(entry: dict, source: str = "") -> Document:
     fields = {k: entry[k] for k in ("id", "title", "text", "outlet", "date")}
     if not all(isinstance(v, str) for v in fields.values()) or not isinstance(entry["authors"], list):
         raise ValueError("damaged record")
+    if entry.get("sha256") != _digest({k: v for k, v in entry.items() if k != "sha256"}):
+        raise ValueError("a record that does not match its checksum")
     return Document(**fields, authors=tuple(str(a) for a in entry["authors"]), source=source)

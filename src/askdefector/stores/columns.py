@@ -13,6 +13,7 @@ passage and per sentence, so a million passages open in the time their files tak
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import weakref
@@ -45,11 +46,28 @@ class Columns:
     term_counts: np.ndarray  # int64 (words): sentences holding each word
     passage_vectors: np.ndarray  # float32, unit rows
     sentence_vectors: np.ndarray
+    text_digests: np.ndarray | None = None  # uint8 (documents, 16): each text's BLAKE2b; None in a store saved before them
 
     def document(self, row: int) -> Document:
+        """The document of ``row``; raises ``DamagedText`` when its text is not what was saved."""
         doc_id, title, outlet, authors, date, source = self.documents[row]
-        text = self.texts[self.text_offsets[row] : self.text_offsets[row + 1]].tobytes().decode("utf-8")
-        return Document(doc_id, title, text, outlet, tuple(authors), date, source)
+        data = self.texts[self.text_offsets[row] : self.text_offsets[row + 1]].tobytes()
+        if self.text_digests is not None and _digest(data) != self.text_digests[row].tobytes():
+            raise DamagedText(f"the saved text of {doc_id} does not match its checksum (the store is damaged): run askdefector index")
+        return Document(doc_id, title, data.decode("utf-8"), outlet, tuple(authors), date, source)
+
+
+class DamagedText(ValueError):
+    """A document's saved text is not the text that was indexed: it is never quoted."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def digests(encoded: Sequence[bytes]) -> np.ndarray:
+    """Each text's BLAKE2b (16 bytes), one row per text."""
+    return np.frombuffer(b"".join(_digest(b) for b in encoded), dtype=np.uint8).reshape(len(encoded), 16)
 
 
 def build(
@@ -89,6 +107,7 @@ def build(
         term_counts=np.bincount(term_ids, minlength=len(vocabulary)).astype(np.int64),
         passage_vectors=np.asarray(passage_vectors, dtype=np.float32),
         sentence_vectors=np.asarray(sentence_vectors, dtype=np.float32),
+        text_digests=digests(encoded),
     )
 
 
@@ -97,10 +116,16 @@ def save(columns: Columns, folder: Path, params: dict) -> None:
     for name in ARRAYS:
         np.save(folder / f"{name}.npy", getattr(columns, name), allow_pickle=False)
     (folder / "texts.bin").write_bytes(columns.texts.tobytes())
+    text_digests = columns.text_digests
+    if text_digests is None:  # columns loaded from a store saved before digests: made from its texts now
+        o = columns.text_offsets
+        text_digests = digests([columns.texts[o[i] : o[i + 1]].tobytes() for i in range(len(columns.documents))])
+    np.save(folder / "text_digests.npy", text_digests, allow_pickle=False)
     (folder / "documents.json").write_text(json.dumps(columns.documents, ensure_ascii=False), "utf-8")
     (folder / "vocabulary.json").write_text(json.dumps(columns.vocabulary, ensure_ascii=False), "utf-8")
     counts = {"documents": len(columns.documents), "passages": len(columns.passage_rows), "sentences": len(columns.sentence_rows)}
-    (folder / "columns.json").write_text(json.dumps({"format": FORMAT, **counts, **params}))
+    shape = {"dim": int(columns.passage_vectors.shape[1]) if columns.passage_vectors.ndim == 2 else 0, "text_digests": True}
+    (folder / "columns.json").write_text(json.dumps({"format": FORMAT, **counts, **shape, **params}))
 
 
 def load(folder: Path, by_row_above: int | None = None) -> tuple[Columns, dict]:
@@ -120,8 +145,18 @@ def load(folder: Path, by_row_above: int | None = None) -> tuple[Columns, dict]:
     texts = np.memmap(folder / "texts.bin", dtype=np.uint8, mode="r") if (folder / "texts.bin").stat().st_size else np.zeros(0, np.uint8)
     documents = json.loads((folder / "documents.json").read_bytes())
     vocabulary = json.loads((folder / "vocabulary.json").read_bytes())
-    columns = Columns(documents=documents, texts=texts, vocabulary=vocabulary, **arrays)
+    text_digests = None
+    if params.get("text_digests"):
+        if not (folder / "text_digests.npy").is_file():
+            raise ValueError("text_digests.npy is missing")
+        text_digests = np.load(folder / "text_digests.npy", allow_pickle=False)
+    columns = Columns(documents=documents, texts=texts, vocabulary=vocabulary, text_digests=text_digests, **arrays)
     _check(columns, params)
+    if not by_row:  # small enough to check whole at open (a big store checks each text as it reads it)
+        for row in range(len(documents)):
+            columns.document(row)
+        if not (np.isfinite(columns.passage_vectors).all() and np.isfinite(columns.sentence_vectors).all()):
+            raise ValueError("the store's vectors hold NaN or infinite values (damaged)")
     return columns, params
 
 
@@ -165,6 +200,8 @@ def _check(c: Columns, params: dict) -> None:
         len(c.term_counts) != len(c.vocabulary),
         len(c.passage_vectors) != n_passages or len(c.sentence_vectors) != n_sentences,
         c.sentence_rows.shape[1:] != (4,) or c.passage_rows.shape[1:] != (5,),
+        bool(params.get("dim")) and (c.passage_vectors.shape[1:] != (params["dim"],) or c.sentence_vectors.shape[1:] != (params["dim"],)),
+        c.text_digests is not None and c.text_digests.shape != (n_docs, 16),
     ]
     if any(problems):
         raise ValueError("the store's files do not fit together (damaged or partly written)")

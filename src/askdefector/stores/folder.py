@@ -30,6 +30,7 @@ from ..types import Document
 from ..vector_index import ANN_ABOVE, ApproximateIndex, ExactIndex
 from . import StoreError, content_hash
 from . import columns as cols
+from .columns import DamagedText
 from .local import LocalStore
 
 POINTER = "store.json"
@@ -89,7 +90,7 @@ def _open(root: Path, model_id: str) -> tuple[LocalStore, dict]:
             continue
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the store in {root} is damaged ({exc}): index its articles again") from None
-    raise StoreError(f"the store in {root} keeps changing under this reader: try again")
+    raise StoreError(f"the store in {root} is missing files of its current version (damaged): index its articles again")
 
 
 def open_current(root: Path, model_id: str, content: str) -> LocalStore | None:
@@ -156,7 +157,16 @@ def _stored(root: Path, model_id: str) -> tuple[list[Document], str | None, tupl
         raise
     except StoreError as exc:
         return [], None, (f"{exc}; it now holds only the articles indexed in this run",)
-    return [store.columns.document(i) for i in range(len(store.columns.documents))], params.get("content"), ()
+    kept, damaged = [], []
+    for row in range(len(store.columns.documents)):
+        try:
+            kept.append(store.columns.document(row))
+        except DamagedText:
+            damaged.append(store.columns.documents[row][0])
+    if damaged:  # a big store is checked text by text: keep what is intact
+        names = ", ".join(damaged[:3]) + (f" and {len(damaged) - 3} more" if len(damaged) > 3 else "")
+        return kept, None, (f"the store in {root} held damaged text of {names}: kept only if indexed in this run",)
+    return kept, params.get("content"), ()
 
 
 def _merge(stored: Sequence[Document], added: Sequence[Document]) -> list[Document]:
