@@ -90,6 +90,14 @@ DAMAGE = {
 }
 
 
+# Caches read only while an index is built (spans, BM25), never by a question: `index` rebuilds
+# them, but `index --check` does not read them yet.
+BUILD_ONLY = {
+    "sentence spans swapped between articles", "sentences.json of random bytes", "truncated BM25 array",
+    "BM25 vocabulary of random bytes", "sentence terms not JSON",
+}
+
+
 def ask(cache, capsys, *args):
     code = main(["--corpus", str(CORPUS), "--cache", str(cache), *args])
     captured = capsys.readouterr()
@@ -102,6 +110,9 @@ def test_damage_is_never_served_and_index_repairs_it(damage, kb, kb_cache, tmp_p
     cache = tmp_path / "cache"
     shutil.copytree(kb_cache, cache)
     DAMAGE[damage](cache)
+    if damage not in BUILD_ONLY:
+        code, out, err = ask(cache, capsys, "index", "--check")
+        assert code == 1 and "index" in err, (damage, out, err)
 
     code, out, err = ask(cache, capsys, "--json", QUESTION)
     assert code == 0, err
@@ -120,3 +131,5 @@ def test_damage_is_never_served_and_index_repairs_it(damage, kb, kb_cache, tmp_p
     code, out, err = ask(cache, capsys, "index")  # after the repair: nothing to report, nothing to embed
     assert code == 0 and "embedded 0 new texts" in out
     assert err == "", f"damage left behind after index ({damage}): {err}"
+    code, out, err = ask(cache, capsys, "index", "--check")
+    assert code == 0 and "every file intact" in out, (damage, err)

@@ -3,6 +3,8 @@ readers, failed writes and schema migrations, against a real server the tests st
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -402,6 +404,13 @@ def test_a_damaged_store_folder_is_refused_by_name_and_mended_by_indexing_again(
         askdefector.open(None, embedder=HashEmbedder("other"), store=store)
     with pytest.raises(StoreError, match="holds no askdefector store"):
         askdefector.open(None, embedder=HashEmbedder(), store=tmp_path / "nowhere")
+    pointer = json.loads((store / "store.json").read_text())
+    (outside,) = store.glob("columns-*")
+    shutil.copytree(outside, tmp_path / "outside" / outside.name)
+    for elsewhere in (f"../outside/{outside.name}", str(tmp_path / "outside" / outside.name)):
+        (store / "store.json").write_text(json.dumps({**pointer, "columns": elsewhere}))
+        with pytest.raises(StoreError, match="outside it"):
+            askdefector.open(None, embedder=HashEmbedder(), store=store)
 
 
 def test_an_altered_text_in_a_store_folder_is_never_quoted(tmp_path, monkeypatch):
@@ -420,6 +429,9 @@ def test_an_altered_text_in_a_store_folder_is_never_quoted(tmp_path, monkeypatch
     big = askdefector.open(None, embedder=HashEmbedder(), store=store)  # no whole check at open
     with pytest.raises(ValueError, match="does not match its checksum.*run askdefector index"):
         big.ask("When does the ferry leave?")
+    from askdefector.check import check_store  # `index --check --store`: every text, even in a big store
+
+    assert any("ferry.txt does not match its checksum" in p for p in check_store(store, "test-hash"))
     kept, _, warnings = folder._stored(store, "test-hash")  # what the next `index --store` keeps
     assert [d.id for d in kept] == ["bridge.txt"] and "damaged text of ferry.txt" in warnings[0]
     monkeypatch.undo()  # the same folder as a small store: checked whole when opened

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("question", nargs="*", help="the question (omit for an interactive chat; `index` to build the cache)")
     parser.add_argument("--prune", action="store_true", help="with `index --store`: delete stored articles the corpus folder lacks")
+    parser.add_argument(
+        "--check", action="store_true", help="with `index`: verify every file of the index, write nothing, exit 1 on damage"
+    )
     parser.add_argument("-k", type=int, default=3, help="at most this many quotes per answer (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(parser)
@@ -97,6 +100,12 @@ def check_usage(args: argparse.Namespace, serving: bool) -> None:
         return
     if args.prune and not (args.question == ["index"] and args.store):
         raise UsageError("--prune only goes with `index --store`")
+    if args.check and args.question != ["index"]:
+        raise UsageError("--check only goes with `index`")
+    if args.check and args.prune:
+        raise UsageError("--check writes nothing: leave out --prune")
+    if args.check and args.store and "://" in str(args.store):
+        raise UsageError("--check verifies an index kept in files; PostgreSQL checks its own pages")
     if args.question == ["index"]:
         return
     if args.question and not " ".join(args.question).strip():
@@ -218,7 +227,24 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_check(args: argparse.Namespace) -> int:
+    from .check import check
+    from .embeddings import DEFAULT_MODEL
+
+    from .knowledge import default_cache_dir
+
+    corpus = args.corpus or default_corpus()
+    where = args.store or args.cache or default_cache_dir(corpus)
+    problems = check(corpus, args.cache, args.model or DEFAULT_MODEL, args.embedder, args.store)
+    for problem in problems:
+        warn(problem)
+    print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found in {where}" if problems else f"{where}: every file intact")
+    return 1 if problems else 0
+
+
 def run_index(args: argparse.Namespace) -> int:
+    if args.check:
+        return run_check(args)
     with _open(args, wait_for_writers=True, indexing=True) as kb:
         report = kb.report
     skipped = len(report.skipped) + report.skipped_before

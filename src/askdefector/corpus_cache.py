@@ -40,6 +40,7 @@ class CorpusRecords:
         self.path = Path(root) / FILE if root is not None else None
         self._old: dict[str, dict] = {}
         self._new: dict[str, dict] = {}
+        self.damaged: list[str] = []  # files whose record failed its checks (each read again)
         if self.path is None:
             return
         try:
@@ -58,7 +59,8 @@ class CorpusRecords:
         try:
             result = entry["skip"] if entry.get("skip") is not None else _document(entry["doc"], source)
         except (KeyError, TypeError, ValueError):
-            return None  # damaged: the file is read again
+            self.damaged.append(key)
+            return None  # the file is read again
         self._new[key] = entry
         return result
 

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -102,7 +103,8 @@ def open_current(root: Path, model_id: str, content: str) -> LocalStore | None:
         store, params = _open(root, model_id)
     except StoreError:
         return None
-    return store if params.get("content") == content else None
+    # one saved before texts had checksums is built again (from cached vectors: quick), then saved with them
+    return store if params.get("content") == content and params.get("text_digests") else None
 
 
 def save_quietly(root: Path, store: LocalStore, model_id: str, content: str, notify: Notify | None = None) -> None:
@@ -127,6 +129,8 @@ def _pointer(root: Path, model_id: str) -> dict:
         raise StoreError(f"the store in {root} is unreadable ({exc}): index its articles again") from None
     if not isinstance(pointer, dict) or pointer.get("format") != FORMAT or not isinstance(pointer.get("columns"), str):
         raise StoreError(f"the store in {root} is of another format or damaged: index its articles again")
+    if not re.fullmatch(r"columns-[0-9a-f]{12}", pointer["columns"]):  # never a path out of the folder
+        raise StoreError(f"the store in {root} names a version outside it {pointer['columns']!r} (damaged): index its articles again")
     if pointer.get("model") != model_id:
         raise OtherModel(f"the store in {root} holds vectors of model {pointer.get('model')!r}, not {model_id!r}")
     return pointer

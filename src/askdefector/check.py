@@ -1,0 +1,74 @@
+"""``askdefector index --check``: verify every file an index is answered from, writing nothing,
+and say what is damaged or out of date, one line each (for a cron job; ``index`` repairs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .cache.vectors import model_folder_name
+from .corpus import load_corpus
+from .corpus_cache import CorpusRecords
+from .embeddings import DEFAULT_MODEL, Embedder, make_embedder
+from .indexing import IndexOutOfDate
+from .knowledge import default_cache_dir
+from .knowledge import open as open_kb
+from .stores import StoreError, folder
+from .stores.columns import DamagedText
+
+FIX = "run askdefector index"
+
+
+def check(
+    corpus_dir: str | os.PathLike[str] | None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    model: str = DEFAULT_MODEL,
+    embedder: Embedder | None = None,
+    store: str | os.PathLike[str] | None = None,
+) -> list[str]:
+    """What is wrong with the index of ``corpus_dir`` (or the store folder ``store``); empty when
+    every file is intact and up to date. Nothing is written."""
+    embedder = embedder or make_embedder(model)
+    if store is not None:
+        return check_store(Path(store).expanduser(), embedder.model_id)
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(corpus_dir)
+    records = CorpusRecords(cache_dir)
+    documents = load_corpus(corpus_dir, records=records).documents
+    problems = [f"{cache_dir / 'corpus.json'}: the record of {key} fails its checks: {FIX}" for key in records.damaged]
+    try:
+        kb = open_kb(corpus_dir, cache_dir, embedder=embedder, read_only=True, verify=True)
+        problems += [f"{w}: {FIX}" for w in kb.report.warnings]
+    except IndexOutOfDate as exc:
+        problems.append(f"{exc}: {FIX}")
+    snapshot = cache_dir / model_folder_name(embedder.model_id) / "store"
+    if folder.is_store(snapshot):
+        problems += check_store(snapshot, embedder.model_id, folder.articles_hash(documents))
+    return problems
+
+
+def check_store(root: Path, model_id: str, content: str | None = None) -> list[str]:
+    """What is wrong with the store folder ``root``: every text against its checksum and every
+    vector, even in a store too big to check whole when it is opened."""
+    try:
+        store, params = folder._open(root, model_id)
+    except StoreError as exc:
+        return [str(exc)]
+    columns, problems = store.columns, []
+    if columns.text_digests is None:
+        problems.append(f"{root}: written by an older askdefector, its texts carry no checksums: {FIX}")
+    for row in range(len(columns.documents)):
+        try:
+            columns.document(row)
+        except DamagedText as exc:
+            problems.append(f"{root}: {exc}")
+    for name in ("passage_vectors", "sentence_vectors"):
+        vectors = getattr(columns, name)
+        for start in range(0, len(vectors), 65536):
+            if not np.isfinite(vectors[np.arange(start, min(start + 65536, len(vectors)))]).all():
+                problems.append(f"{root}: {name} hold NaN or infinite values (damaged): {FIX}")
+                break
+    if content is not None and params.get("content") != content:
+        problems.append(f"{root}: the saved index is of other articles than the folder holds now: {FIX}")
+    return problems
