@@ -459,3 +459,18 @@ def test_a_large_store_folder_reads_its_vectors_by_row_and_answers_alike(kb, tmp
     saved.write_bytes(saved.read_bytes()[:-1536])
     with pytest.raises(StoreError, match="shorter than its header says"):
         askdefector.open(None, embedder=kb.embedder, store=tmp_path / "store")
+
+
+def test_a_damaged_version_is_rebuilt_from_its_intact_articles_not_only_the_folder_indexed(tmp_path):
+    """Losing columns.json (or any file but the texts and their checksums) and indexing another
+    folder keeps the first folder's articles."""
+    store = tmp_path / "store"
+    first = _folder(tmp_path / "first", {"ferry.txt": FERRY, "bridge.txt": BRIDGE})
+    second = _folder(tmp_path / "second", {"train.txt": TRAIN})
+    askdefector.open(first, embedder=HashEmbedder(), store=store)
+    (columns_json,) = store.glob("columns-*/columns.json")
+    columns_json.unlink()
+    added = askdefector.open(second, embedder=HashEmbedder(), store=store)
+    assert any("rebuilt from its 2 intact articles" in w for w in added.report.warnings)
+    assert added.report.documents == 3
+    assert "noon" in added.ask("When does the ferry leave?").quotes[0].text

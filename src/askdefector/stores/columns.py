@@ -160,6 +160,27 @@ def load(folder: Path, by_row_above: int | None = None) -> tuple[Columns, dict]:
     return columns, params
 
 
+def salvage(folder: Path) -> tuple[list[Document], int]:
+    """The documents of a damaged version whose text still matches its checksum, and how many
+    could not be kept: what lets ``index`` rebuild a store without losing intact articles."""
+    documents = json.loads((folder / "documents.json").read_bytes())
+    offsets = np.load(folder / "text_offsets.npy", allow_pickle=False)
+    checks = np.load(folder / "text_digests.npy", allow_pickle=False)
+    texts = (folder / "texts.bin").read_bytes()
+    if not isinstance(documents, list) or len(offsets) != len(documents) + 1 or checks.shape != (len(documents), 16):
+        raise ValueError("its documents, offsets and checksums do not fit together")
+    kept = []
+    for row, record in enumerate(documents):
+        data = texts[int(offsets[row]) : int(offsets[row + 1])]
+        try:
+            doc_id, title, outlet, authors, date, source = record
+            if _digest(data) == checks[row].tobytes():
+                kept.append(Document(doc_id, title, data.decode("utf-8"), outlet, tuple(authors), date, source))
+        except (TypeError, ValueError):
+            pass
+    return kept, len(documents) - len(kept)
+
+
 class RowFile:
     """The rows of a 2-D ``.npy`` array, read with ``pread`` when asked for. A question on a big
     store reads a few hundred scattered vectors; through a memory map each one brought its whole

@@ -160,7 +160,12 @@ def _stored(root: Path, model_id: str) -> tuple[list[Document], str | None, tupl
     except OtherModel:
         raise
     except StoreError as exc:
-        return [], None, (f"{exc}; it now holds only the articles indexed in this run",)
+        try:  # what of the damaged version is intact, by its checksums
+            kept, lost = cols.salvage(root / _pointer(root, model_id)["columns"])
+        except (OSError, ValueError, KeyError, TypeError, StoreError):
+            return [], None, (f"{exc}; it now holds only the articles indexed in this run",)
+        lost_note = f"; {lost} damaged article{'s' if lost != 1 else ''} kept only if indexed in this run" if lost else ""
+        return kept, None, (f"{exc}; rebuilt from its {len(kept)} intact articles{lost_note}",)
     kept, damaged = [], []
     for row in range(len(store.columns.documents)):
         try:
