@@ -209,3 +209,26 @@ def test_an_unchanged_corpus_is_answered_from_its_saved_index(tmp_path, monkeypa
     assert builds == [1, 1, 1] and mended.document("b.txt").text.endswith("three dollars.")
     askdefector.open(folder, cache, embedder=HashEmbedder())
     assert builds == [1, 1, 1]
+
+
+def test_the_library_warns_before_it_waits_for_another_writer(tmp_path):
+    """``askdefector.open`` without ``notify`` says why it blocks (the CLI passes a notify)."""
+    import threading
+
+    from askdefector.cache.files import write_lock
+
+    held, release = threading.Event(), threading.Event()
+
+    def writer():
+        with write_lock(tmp_path):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait(10)
+    threading.Timer(0.2, release.set).start()
+    with pytest.warns(RuntimeWarning, match="waiting for another askdefector"):
+        with write_lock(tmp_path) as got:
+            assert got
+    thread.join(10)

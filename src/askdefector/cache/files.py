@@ -8,6 +8,7 @@ import functools
 import hashlib
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,8 +54,11 @@ def write_lock(folder: Path, notify: Notify | None = None, wait: bool = True, na
             if not wait:
                 yield False
                 return
+            message = f"waiting for another askdefector to finish writing {folder} ..."
             if notify:
-                notify(f"waiting for another askdefector to finish writing {folder} ...")
+                notify(message)
+            else:  # the library called without ``notify``: never a silent wait
+                warnings.warn(message, RuntimeWarning, stacklevel=3)
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield True
     finally:
