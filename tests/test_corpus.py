@@ -131,6 +131,20 @@ def test_missing_folder_is_a_corpus_error(tmp_path):
         load_corpus(tmp_path / "nope")
 
 
+def test_a_page_that_is_not_in_the_charset_it_declares_is_read_by_detection_with_a_note(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes(
+        """<html><head><meta charset="utf-8"><title>Café reopens</title></head><body><article>
+        <h1>Café reopens</h1><p>The café on the harbour reopens on Tuesday, the owner said, after a
+        winter of repairs to its façade and its kitchen.</p><p>Its crème brûlée is back on the menu, and
+        the terrace will open in May if the weather allows it.</p></article></body></html>""".encode("cp1252")
+    )
+    notes: list[str] = []
+    doc = read_document(page, "page.html", notes)
+    assert "The café on the harbour" in doc.text and "crème brûlée" in doc.text
+    assert notes and "not utf-8 as the page declares" in notes[0]
+
+
 def test_html_page_gives_body_and_metadata(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(

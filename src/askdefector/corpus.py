@@ -191,6 +191,34 @@ def _decode(data: bytes, notes: list[str]) -> str:
     return str(best)
 
 
+_CHARSET = re.compile(rb"""<meta[^>]*charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _honest_charset(data: bytes, notes: list[str]) -> bytes:
+    """The page as it is, or, when it doesn't decode in the charset it declares, decoded by
+    detection (with a note) and handed on as UTF-8 declaring UTF-8."""
+    declared = _CHARSET.search(data[:4096])
+    if declared is None:
+        return data
+    name = declared.group(1).decode("ascii")
+    try:
+        data.decode(name)
+        return data
+    except LookupError:
+        return data  # a charset Python doesn't know: left to trafilatura
+    except UnicodeDecodeError:
+        pass
+    said: list[str] = []
+    text = _decode(data, said)
+    notes.append(f"not {name} as the page declares: read as {said[0].split()[-1] if said else 'UTF-8'}")
+    return _redeclared(text, name)
+
+
+def _redeclared(text: str, name: str) -> bytes:
+    """``text`` as UTF-8 with its charset declaration changed to say so."""
+    return re.sub(rf"""(charset\s*=\s*["']?){re.escape(name)}""", r"\g<1>utf-8", text, count=1, flags=re.IGNORECASE).encode("utf-8")
+
+
 def parse_header(raw: str) -> tuple[dict[str, str], str]:
     """Split an optional ``---``-fenced ``key: value`` header from the body."""
     if not raw.startswith("---\n"):
@@ -239,7 +267,7 @@ def _from_html(data: bytes, doc_id: str, path: Path, notes: list[str]) -> Docume
         raise SkipFile(f"HTML support is not installed ({exc})".splitlines()[0]) from None
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SkipFile("binary file")
-    extracted = html_article(data)
+    extracted = html_article(_honest_charset(data, notes))
     if extracted is None:
         raise SkipFile("no article found in the HTML page")
     notes.extend(extracted.warnings)
