@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from .cache.vectors import model_folder_name
 from .corpus import load_corpus
 from .corpus_cache import CorpusRecords
@@ -16,7 +14,7 @@ from .indexing import IndexOutOfDate
 from .knowledge import default_cache_dir
 from .knowledge import open as open_kb
 from .stores import StoreError, folder
-from .stores.columns import DamagedText
+from .stores import columns as columns_module
 
 FIX = "run askdefector index"
 
@@ -35,16 +33,16 @@ def check(
         return check_store(Path(store).expanduser(), embedder.model_id)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(corpus_dir)
     records = CorpusRecords(cache_dir)
-    documents = load_corpus(corpus_dir, records=records).documents
-    problems = [f"{cache_dir / 'corpus.json'}: the record of {key} fails its checks: {FIX}" for key in records.damaged]
+    corpus = load_corpus(corpus_dir, records=records)
+    problems = [f"{path}: {note}: {FIX}" for path, note in records.damage_notes()]
     try:
         kb = open_kb(corpus_dir, cache_dir, embedder=embedder, read_only=True, verify=True)
-        problems += [f"{w}: {FIX}" for w in kb.report.warnings]
+        problems += [f"{w}: {FIX}" for w in kb.report.warnings if f"{w}: {FIX}" not in problems]
     except IndexOutOfDate as exc:
         problems.append(f"{exc}: {FIX}")
     snapshot = cache_dir / model_folder_name(embedder.model_id) / "store"
     if folder.is_store(snapshot):
-        problems += check_store(snapshot, embedder.model_id, folder.articles_hash(documents))
+        problems += check_store(snapshot, embedder.model_id, folder.articles_hash(corpus.documents))
     return problems
 
 
@@ -58,17 +56,13 @@ def check_store(root: Path, model_id: str, content: str | None = None) -> list[s
     columns, problems = store.columns, []
     if columns.text_digests is None:
         problems.append(f"{root}: written by an older askdefector, its texts carry no checksums: {FIX}")
-    for row in range(len(columns.documents)):
+    for row in columns_module.damaged_rows(columns):  # every text and vector, even in a big store
+        doc_id = columns.documents[row][0]
         try:
             columns.document(row)
-        except DamagedText as exc:
-            problems.append(f"{root}: {exc}")
-    for name in ("passage_vectors", "sentence_vectors"):
-        vectors = getattr(columns, name)
-        for start in range(0, len(vectors), 65536):
-            if not np.isfinite(vectors[np.arange(start, min(start + 65536, len(vectors)))]).all():
-                problems.append(f"{root}: {name} hold NaN or infinite values (damaged): {FIX}")
-                break
+            problems.append(f"{root}: the saved vectors of {doc_id} hold NaN or infinite values (damaged): {FIX}")
+        except ValueError as exc:
+            problems.append(f"{root}: {exc}: {FIX}")
     if content is not None and params.get("content") != content:
         problems.append(f"{root}: the saved index is of other articles than the folder holds now: {FIX}")
     return problems

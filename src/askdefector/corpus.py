@@ -100,6 +100,7 @@ def load_corpus(
             skipped.append((safe_name(str(path)), str(exc)))
         if records is not None and stat is not None:
             records.record(key, stat, found[key])
+    notes += records.damage_notes() if records is not None else []
     documents = tuple(d for d in found.values() if isinstance(d, Document))
     skipped_before = len(found) - len(documents) - len(skipped)
     return Corpus(documents, tuple(skipped), skipped_before, tuple(notes))  # type: ignore[arg-type]

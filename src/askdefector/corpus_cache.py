@@ -64,6 +64,10 @@ class CorpusRecords:
         self._new[key] = entry
         return result
 
+    def damage_notes(self) -> list[tuple[str, str]]:
+        """(this file, what was mended) for each record that failed its checks."""
+        return [(str(self.path), f"the record of {key} failed its checks: read again from its file") for key in self.damaged]
+
     def record(self, key: str, stat: os.stat_result, result: Document | str) -> None:
         entry: dict[str, object] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
         if isinstance(result, Document):

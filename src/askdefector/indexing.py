@@ -87,6 +87,8 @@ def build_index(
     passages, sentences = make_passages(documents, segment=spans.segment if spans else document_sentences)
     if spans is not None and not read_only:
         spans.save(notify)
+    mended = "answered from what was computed now" if read_only else "computed again"
+    damage = [f"{Path(cache_dir) / SentenceSpans.FILE}: {spans.damage}"] if spans is not None and spans.damage else []
     # A passage is embedded and indexed under its article's title: the title says what a
     # passage in the middle of an article is about.
     titled = [f"{by_id[p.doc_id].title}: {p.text}" for p in passages]
@@ -109,7 +111,7 @@ def build_index(
     passage_vectors = vectors[: len(passages)]
     nearest = vector_index.nearest_index(passage_vectors, _ann_path(cache, digests[: len(titled)]))
     if cache_dir is not None:
-        lexical, terms = lexical_index(cache_dir, titled, sentence_texts, notify, digests, save=not read_only)
+        lexical, terms = lexical_index(cache_dir, titled, sentence_texts, notify, digests, save=not read_only, damage=damage)
     else:
         lexical = LexicalIndex(titled)
         terms = lexical.analyzer.distinct_terms_of(sentence_texts)
@@ -121,7 +123,7 @@ def build_index(
         cache_dir=str(cache.folder) if cache is not None else "",
         skipped=tuple(skipped),
         skipped_before=skipped_before,
-        warnings=tuple(notes) + warnings,
+        warnings=tuple(notes) + warnings + tuple(f"{d}: {mended}" for d in damage),
     )
     return Index(
         documents=by_id,

@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, for_questions, make
 from .indexing import Index, IndexOutOfDate, IndexReport, build_index, fast_query_encoder
 from .search import fuse, passage_dense, top_k
 from .stores import Reader, SentenceRecord, Store, folder
+from .stores.columns import DamagedText
 from .stores.local import LocalStore
 from .types import Answer, Document, Hit, Passage, Quote
 
@@ -36,6 +37,7 @@ NEAREST = 100  # with an approximate index: candidates from each ranking that ar
 # Lone surrogates: how Python hands over bytes that are not UTF-8 (command-line arguments); no
 # tokenizer or UTF-8 output takes them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
+T = TypeVar("T")
 
 class PassageScores(NamedTuple):
     """The candidate passages' scores under each ranking, for one question (on a small store
@@ -226,8 +228,22 @@ class KnowledgeBase:
         _check_question(question)
         history = _check_history(history)
         question, _ = _fit(question)
-        with self.store.reading() as reader:
-            return self._rank(reader, question, history).scores
+        return self._intact(lambda reader: self._rank(reader, question, history).scores)[0]
+
+    def _intact(self, run: Callable[[Reader], T]) -> tuple[T, list[str]]:
+        """``run`` on one version of the store, and notes of what it left out: an article whose
+        saved text or vectors fail their checks (found as read, on a big store) is left out by the
+        store and the question asked again, so nothing damaged is ever quoted."""
+        notes: list[str] = []
+        while True:
+            try:
+                with self.store.reading() as reader:
+                    return run(reader), notes
+            except DamagedText as exc:
+                note = f"{exc}, so this answer leaves it out: run askdefector index"
+                if note in notes:  # the store didn't leave it out: never loop
+                    raise
+                notes.append(note)
 
     def search(self, question: str, k: int = 5, history: Sequence[str] | None = None) -> list[Hit]:
         """The ``k`` passages closest to the question, best first."""
@@ -235,19 +251,21 @@ class KnowledgeBase:
         k = _check_k(k)
         history = _check_history(history)
         question, _ = _fit(question)
-        with self.store.reading() as reader:
-            ranked = self._rank(reader, question, history).scores
-            order = top_k(ranked.ranked, k)
-            hits = []
-            for p, passage in zip(order, reader.passages(ranked.passages[order])):
-                doc = reader.document(passage.doc_id)
-                hits.append(
-                    Hit(
-                        passage.doc_id, doc.title, passage.text, passage.start, passage.end,
-                        float(ranked.ranked[p]), passage.paragraph, passage.id, doc.outlet,
-                    )
+        return self._intact(lambda reader: self._hits(reader, question, history, k))[0]
+
+    def _hits(self, reader: Reader, question: str, history: Sequence[str], k: int) -> list[Hit]:
+        ranked = self._rank(reader, question, history).scores
+        order = top_k(ranked.ranked, k)
+        hits = []
+        for p, passage in zip(order, reader.passages(ranked.passages[order])):
+            doc = reader.document(passage.doc_id)
+            hits.append(
+                Hit(
+                    passage.doc_id, doc.title, passage.text, passage.start, passage.end,
+                    float(ranked.ranked[p]), passage.paragraph, passage.id, doc.outlet,
                 )
-            return hits
+            )
+        return hits
 
     def ask(self, question: str, history: Sequence[str] | None = None, k: int = answering.MAX_QUOTES) -> Answer:
         """Answer with at most ``k`` verbatim quotes, best first; ``found`` is False when the articles don't say."""
@@ -255,39 +273,44 @@ class KnowledgeBase:
         k = _check_k(k)
         history = _check_history(history)
         question, note = _fit(question)
-        with self.store.reading() as reader:
-            asked, ranked, passages = self._candidates(reader, question, history)
-            if not ranked:
-                return Answer(question, False, note=note)
-            places = {s: (r.doc_id, r.paragraph) for s, r in asked.sentences.items()}  # one quote per place
-            spans: dict[int, tuple[int, int]] = {}
-            if self.reader is not None and self.reader_decides:
-                judged, spans = self._judge(reader, asked, ranked[:READ_CANDIDATES])
-                confidence = judged[0].score
-                found = confidence >= self.reader.threshold
-                if found:
-                    chosen = answering.select_read(judged, places, self.reader.threshold, limit=k)
-                else:  # the closest passages, shown as just that
-                    chosen, spans = answering.select(ranked, places, limit=k), {}
-            else:
-                chosen = answering.select(ranked, places, limit=k)
-                # how close the closest sentence of all comes; a mapped e5 cosine can pass 1
-                confidence = min(1.0, max(0.0, float(asked.scores.sentence.max())))
-                found = confidence >= answering.DECLINE_BELOW
-                if self.reader is not None:  # the reader judges the chosen quotes and marks their answers
-                    judged, spans = self._judge(reader, asked, chosen)
-                    confidence = next(c.score for c in judged if c.sentence == chosen[0].sentence)
-                    spans = spans if found else {}
-            low = found and self.reader is not None and confidence < self.reader.threshold
-            quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage], spans.get(c.sentence)) for c in chosen)
-            agreement = None
-            if found and spans:
-                texts = {q.doc_id: reader.document(q.doc_id).text for q in quotes}
-                quotes, agreement = sides.side_by_side(question, quotes, texts)
-        return Answer(question, found, quotes, confidence, note, low, agreement)
+        answer, left_out = self._intact(lambda reader: self._answer(reader, question, history, k))
+        notes = [n for n in (note, *left_out) if n]
+        return dataclasses.replace(answer, note="; ".join(notes)) if notes else answer
+
+    def _answer(self, reader: Reader, question: str, history: Sequence[str], k: int) -> Answer:
+        asked, ranked, passages = self._candidates(reader, question, history)
+        if not ranked:
+            return Answer(question, False)
+        places = {s: (r.doc_id, r.paragraph) for s, r in asked.sentences.items()}  # one quote per place
+        spans: dict[int, tuple[int, int]] = {}
+        if self.reader is not None and self.reader_decides:
+            judged, spans = self._judge(reader, asked, ranked[:READ_CANDIDATES])
+            confidence = judged[0].score
+            found = confidence >= self.reader.threshold
+            if found:
+                chosen = answering.select_read(judged, places, self.reader.threshold, limit=k)
+            else:  # the closest passages, shown as just that
+                chosen, spans = answering.select(ranked, places, limit=k), {}
+        else:
+            chosen = answering.select(ranked, places, limit=k)
+            # how close the closest sentence of all comes; a mapped e5 cosine can pass 1
+            confidence = min(1.0, max(0.0, float(asked.scores.sentence.max())))
+            found = confidence >= answering.DECLINE_BELOW
+            if self.reader is not None:  # the reader judges the chosen quotes and marks their answers
+                judged, spans = self._judge(reader, asked, chosen)
+                confidence = next(c.score for c in judged if c.sentence == chosen[0].sentence)
+                spans = spans if found else {}
+        low = found and self.reader is not None and confidence < self.reader.threshold
+        quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage], spans.get(c.sentence)) for c in chosen)
+        agreement = None
+        if found and spans:
+            texts = {q.doc_id: reader.document(q.doc_id).text for q in quotes}
+            quotes, agreement = sides.side_by_side(question, quotes, texts)
+        return Answer(question, found, quotes, confidence, "", low, agreement)
 
     def document(self, doc_id: str) -> Document | None:
-        """The article with this id (``Quote.doc_id``), or None if the index has none."""
+        """The article with this id (``Quote.doc_id``), or None if the index has none; raises
+        ``DamagedText`` (a ``ValueError``) when its saved text fails its checksum."""
         with self.store.reading() as reader:
             try:
                 return reader.document(doc_id)
@@ -478,7 +501,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     }
     snapshot = Path(cache_dir) / model_folder_name(embedder.model_id) / "store"
     content = folder.articles_hash(corpus.documents)
-    saved = folder.open_current(snapshot, embedder.model_id, content)
+    saved, damage = folder.open_current(snapshot, embedder.model_id, content)
     if saved is not None and not verify:
         kb = _from_saved(saved, embedder, snapshot.parent, corpus, notify, writable=not read_only)
     else:
@@ -489,6 +512,9 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
             return _last_complete(build, records, corpus_dir) or build(corpus.documents, **found)
         if not read_only and saved is None:
             folder.save_quietly(snapshot, kb.store, embedder.model_id, content, notify)
+        if damage:
+            mended = "saved again from the articles" if not read_only else "answered from the articles instead"
+            kb.report = dataclasses.replace(kb.report, warnings=(*kb.report.warnings, f"{damage.partition(': run')[0]}: {mended}"))
     if not read_only:
         records.save(notify)  # only now: corpus.json always describes a complete index
     return kb
@@ -591,6 +617,8 @@ def _open_store_folder(
     store = folder.open_store(root, embedder.model_id)
     query_encoder, note = fast_query_encoder(embedder, root / model_folder_name(embedder.model_id), os.access(root, os.W_OK), notify)
     warnings = added.warnings + ((note,) if note and not added.changed else ())  # a build reports its own note
+    damage = folder.damage_warning(root, store)
+    warnings += (f"{damage}: answers leave them out: run askdefector index",) if damage else ()
     report = _store_report(store, corpus, added.embedded, str(root), warnings)
     return KnowledgeBase(store, embedder, query_encoder, report)
 

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .knowledge import MAX_QUESTION_CHARS, KnowledgeBase
 from .onnx_encoder import OnnxEncoder
 from .render import answer_dict, safe_json
+from .stores.columns import DamagedText
 from .types import Hit
 
 T = TypeVar("T")
@@ -91,7 +92,10 @@ def create_app(kb: KnowledgeBase, corpus: str = "", store: str = "local", worker
 
     async def document(request: Request) -> Response:
         # Only the loaded documents are looked up by id: no id ever becomes a file path.
-        doc = kb.document(request.path_params["doc_id"])
+        try:
+            doc = kb.document(request.path_params["doc_id"])
+        except DamagedText as exc:
+            raise ApiError(500, f"{exc}: run askdefector index") from None
         if doc is None:
             raise ApiError(404, "no document with that id")
         return JSONResponse(

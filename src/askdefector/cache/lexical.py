@@ -24,11 +24,13 @@ def lexical_index(
     notify: Notify | None = None,
     digests: Sequence[str] | None = None,
     save: bool = True,
+    damage: list[str] | None = None,
 ) -> tuple[LexicalIndex, list[list[str]]]:
     """BM25 over ``texts`` plus the terms of each sentence, read from ``root`` when built before.
 
     Saved as ``lexical-<hash of all texts and settings>/``, written to a temporary folder and
-    renamed into place, so a reader finds either a whole index or none.
+    renamed into place, so a reader finds either a whole index or none. A saved one that fails
+    to load is built again, and said so in ``damage``.
     """
     digest = hashlib.sha256()
     for part in (lexical.K1, lexical.B, lexical.STOPWORDS, lexical.FORMAT, segmenter_version(), len(texts), "distinct terms"):
@@ -41,8 +43,13 @@ def lexical_index(
         terms = json.loads((folder / "terms.json").read_text("utf-8"))
         if index.size == len(texts) and isinstance(terms, list) and len(terms) == len(sentences):
             return index, terms
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # not built yet, or damaged: build again
+        raise ValueError("its sizes are not those of the passages")
+    except FileNotFoundError:
+        if folder.exists() and damage is not None:
+            damage.append(f"the BM25 index in {folder} is missing a file")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if damage is not None:
+            damage.append(f"the BM25 index in {folder} is damaged ({str(exc).splitlines()[0][:80]})")
     index = LexicalIndex(texts)
     terms = index.analyzer.distinct_terms_of(sentences)
     if not save:

@@ -27,14 +27,18 @@ class SentenceSpans:
         self._spans: dict[str, list[list[int]]] = {}
         self._used: set[str] = set()
         self._changed = False
+        self.damage = ""  # what was found damaged in the file (its spans are computed again)
         try:
             data = json.loads((self.root / self.FILE).read_bytes())
             if data.get("format") == self.FORMAT and data.get("segmenter") == segmenter_version():
-                self._spans = {
-                    str(k): v["spans"] for k, v in data["docs"].items() if v.get("check") == _spans_check(str(k), v["spans"])
-                }
+                docs = data["docs"].items()
+                self._spans = {str(k): v["spans"] for k, v in docs if v.get("check") == _spans_check(str(k), v["spans"])}
+                if len(self._spans) < len(docs):
+                    self.damage = f"the sentence spans of {len(docs) - len(self._spans)} articles fail their checks"
+        except FileNotFoundError:
+            pass  # not made yet
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # no file or a damaged one: segment again and rewrite it
+            self.damage = "it is unreadable"  # segment again and rewrite it
 
     def segment(self, doc: Document) -> list[Sentence]:
         digest = text_hash(doc.text)
@@ -42,6 +46,8 @@ class SentenceSpans:
         cached = self._spans.get(digest)
         if cached is not None and _valid_spans(cached, len(doc.text)):
             return [Sentence(doc.id, p, s, e) for p, s, e in cached]
+        if cached is not None:
+            self.damage = self.damage or f"the sentence spans of {doc.id} are not spans of its text"
         sentences = document_sentences(doc)
         self._spans[digest] = [[x.paragraph, x.start, x.end] for x in sentences]
         self._changed = True

@@ -53,12 +53,35 @@ class Columns:
         doc_id, title, outlet, authors, date, source = self.documents[row]
         data = self.texts[self.text_offsets[row] : self.text_offsets[row + 1]].tobytes()
         if self.text_digests is not None and _digest(data) != self.text_digests[row].tobytes():
-            raise DamagedText(f"the saved text of {doc_id} does not match its checksum (the store is damaged): run askdefector index")
+            raise DamagedText(f"the saved text of {doc_id} does not match its checksum (the store is damaged)", (doc_id,))
         return Document(doc_id, title, data.decode("utf-8"), outlet, tuple(authors), date, source)
 
 
 class DamagedText(ValueError):
-    """A document's saved text is not the text that was indexed: it is never quoted."""
+    """A document's saved text (or vector) is not what was indexed: it is never quoted. A store
+    that raises it has left those documents out, so the question can be asked again."""
+
+    def __init__(self, message: str, doc_ids: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.doc_ids = tuple(doc_ids)
+
+
+def damaged_rows(c: Columns) -> list[int]:
+    """The rows of the documents whose text fails its checksum (or doesn't decode) or whose
+    passages or sentences hold a NaN or infinite vector: what a small store leaves out at open,
+    and what ``index --check`` looks for in any store."""
+    bad = set()
+    for row in range(len(c.documents)):
+        try:
+            c.document(row)
+        except ValueError:  # DamagedText, or text that doesn't decode in a store saved before checksums
+            bad.add(row)
+    for vectors, rows, column in ((c.passage_vectors, c.passage_rows, P_DOC), (c.sentence_vectors, c.sentence_rows, DOC)):
+        for start in range(0, len(vectors), 65536):
+            block = np.asarray(vectors[np.arange(start, min(start + 65536, len(vectors)))])
+            broken = start + np.flatnonzero(~np.isfinite(block).all(axis=1))
+            bad.update(rows[broken, column].tolist())
+    return sorted(bad)
 
 
 def _digest(data: bytes) -> bytes:
@@ -130,7 +153,8 @@ def save(columns: Columns, folder: Path, params: dict) -> None:
 
 def load(folder: Path, by_row_above: int | None = None) -> tuple[Columns, dict]:
     """The columns saved in ``folder``, memory-mapped, and their params; raises OSError or
-    ValueError when the folder is missing, of another format, or its parts don't fit together.
+    ValueError when the folder is missing, of another format, or its parts don't fit together
+    (a damaged document is for the caller to find: ``damaged_rows``, ``Columns.document``).
     Above ``by_row_above`` passages the vectors are read row by row (``RowFile``): a store that
     big is searched approximately, a few hundred scattered rows per question."""
     params = json.loads((folder / "columns.json").read_bytes())
@@ -152,11 +176,6 @@ def load(folder: Path, by_row_above: int | None = None) -> tuple[Columns, dict]:
         text_digests = np.load(folder / "text_digests.npy", allow_pickle=False)
     columns = Columns(documents=documents, texts=texts, vocabulary=vocabulary, text_digests=text_digests, **arrays)
     _check(columns, params)
-    if not by_row:  # small enough to check whole at open (a big store checks each text as it reads it)
-        for row in range(len(documents)):
-            columns.document(row)
-        if not (np.isfinite(columns.passage_vectors).all() and np.isfinite(columns.sentence_vectors).all()):
-            raise ValueError("the store's vectors hold NaN or infinite values (damaged)")
     return columns, params
 
 

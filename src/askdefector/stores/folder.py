@@ -90,21 +90,36 @@ def _open(root: Path, model_id: str) -> tuple[LocalStore, dict]:
         except FileNotFoundError:
             continue
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"the store in {root} is damaged ({exc}): index its articles again") from None
-    raise StoreError(f"the store in {root} is missing files of its current version (damaged): index its articles again")
+            raise StoreError(f"the store in {root} is damaged ({exc}): run askdefector index on its articles") from None
+    raise StoreError(f"the store in {root} is missing files of its current version (damaged): run askdefector index on its articles")
 
 
-def open_current(root: Path, model_id: str, content: str) -> LocalStore | None:
-    """The store in ``root`` if it holds exactly the articles ``content`` hashes (``articles_hash``);
-    None when there is none, it holds others, or it is damaged."""
+def open_current(root: Path, model_id: str, content: str) -> tuple[LocalStore | None, str | None]:
+    """The store in ``root`` if it holds exactly the articles ``content`` hashes (``articles_hash``),
+    else None; and when it is damaged, a note saying so (it is never served)."""
     if not is_store(root):
-        return None
+        return None, None
     try:
         store, params = _open(root, model_id)
-    except StoreError:
-        return None
+    except OtherModel:
+        return None, None
+    except StoreError as exc:
+        return None, str(exc)
+    if store.damaged:
+        return None, damage_warning(root, store)
     # one saved before texts had checksums is built again (from cached vectors: quick), then saved with them
-    return store if params.get("content") == content and params.get("text_digests") else None
+    return (store if params.get("content") == content and params.get("text_digests") else None), None
+
+
+def damage_warning(root: Path, store: LocalStore) -> str | None:
+    """What a store found damaged when it opened (and leaves out of its answers), if anything."""
+    if not store.damaged:
+        return None
+    return f"the store in {root} holds damaged text or vectors of {_names([store.columns.documents[r][0] for r in sorted(store.damaged)])}"
+
+
+def _names(ids: Sequence[str]) -> str:
+    return ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
 
 
 def save_quietly(root: Path, store: LocalStore, model_id: str, content: str, notify: Notify | None = None) -> None:
@@ -126,11 +141,11 @@ def _pointer(root: Path, model_id: str) -> dict:
     except FileNotFoundError:
         raise StoreError(f"{root} holds no askdefector store: make one with `askdefector index CORPUS --store {root}`") from None
     except (OSError, ValueError) as exc:
-        raise StoreError(f"the store in {root} is unreadable ({exc}): index its articles again") from None
+        raise StoreError(f"the store in {root} is unreadable ({exc}): run askdefector index on its articles") from None
     if not isinstance(pointer, dict) or pointer.get("format") != FORMAT or not isinstance(pointer.get("columns"), str):
-        raise StoreError(f"the store in {root} is of another format or damaged: index its articles again")
+        raise StoreError(f"the store in {root} is of another format or damaged: run askdefector index on its articles")
     if not re.fullmatch(r"columns-[0-9a-f]{12}", pointer["columns"]):  # never a path out of the folder
-        raise StoreError(f"the store in {root} names a version outside it {pointer['columns']!r} (damaged): index its articles again")
+        raise StoreError(f"the store in {root} names a version outside it {pointer['columns']!r} (damaged): run askdefector index on its articles")
     if pointer.get("model") != model_id:
         raise OtherModel(f"the store in {root} holds vectors of model {pointer.get('model')!r}, not {model_id!r}")
     return pointer
@@ -142,8 +157,8 @@ def _load(folder: Path) -> tuple[LocalStore, dict]:
     if lexical.size != len(columns.passage_rows):
         raise ValueError("its BM25 index is of other passages")
     vectors = columns.passage_vectors
-    if len(vectors) <= ANN_ABOVE:
-        return LocalStore(columns, ExactIndex(vectors), lexical), params
+    if len(vectors) <= ANN_ABOVE:  # small enough to check whole at open (a big store checks what it reads)
+        return LocalStore(columns, ExactIndex(vectors), lexical, cols.damaged_rows(columns)), params
     nearest = ApproximateIndex.load(folder / NEAREST, vectors)
     if nearest is None:
         raise ValueError(f"its vector index {NEAREST} is missing or damaged")
@@ -166,15 +181,18 @@ def _stored(root: Path, model_id: str) -> tuple[list[Document], str | None, tupl
             return [], None, (f"{exc}; it now holds only the articles indexed in this run",)
         lost_note = f"; {lost} damaged article{'s' if lost != 1 else ''} kept only if indexed in this run" if lost else ""
         return kept, None, (f"{exc}; rebuilt from its {len(kept)} intact articles{lost_note}",)
-    kept, damaged = [], []
+    # A small store has checked every text and vector at open; a big one's texts are checked here
+    # (its vectors are rebuilt from the vector cache when it changes; `index --check` reads them all)
+    damaged, kept = set(store.damaged), []
     for row in range(len(store.columns.documents)):
-        try:
-            kept.append(store.columns.document(row))
-        except DamagedText:
-            damaged.append(store.columns.documents[row][0])
-    if damaged:  # a big store is checked text by text: keep what is intact
-        names = ", ".join(damaged[:3]) + (f" and {len(damaged) - 3} more" if len(damaged) > 3 else "")
-        return kept, None, (f"the store in {root} held damaged text of {names}: kept only if indexed in this run",)
+        if row not in damaged:
+            try:
+                kept.append(store.columns.document(row))
+            except DamagedText:
+                damaged.add(row)
+    if damaged:  # keep what is intact
+        names = _names([store.columns.documents[r][0] for r in sorted(damaged)])
+        return kept, None, (f"the store in {root} held damaged text or vectors of {names}: kept only if indexed in this run",)
     return kept, params.get("content"), ()
 
 

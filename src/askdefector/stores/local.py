@@ -19,18 +19,26 @@ from ..types import Document, Passage
 from ..vector_index import VectorIndex
 from . import Candidates, SentenceRecord, StoreSize
 from . import columns as cols
-from .columns import DOC, END, P_COUNT, P_DOC, P_FIRST, P_NUMBER, PARAGRAPH, START, Columns
+from .columns import DOC, END, DamagedText, P_COUNT, P_DOC, P_FIRST, P_NUMBER, PARAGRAPH, START, Columns
 
 
 class LocalStore:
     """Answers the engine's questions from ``Columns``, a vector index over their passages and BM25."""
 
-    def __init__(self, columns: Columns, nearest: VectorIndex, lexical: LexicalIndex) -> None:
+    def __init__(self, columns: Columns, nearest: VectorIndex, lexical: LexicalIndex, damaged: Collection[int] = ()) -> None:
         self.columns = columns
         self.nearest = nearest
         self.lexical = lexical
         self.analyzer: Analyzer = lexical.analyzer
-        self._document = lru_cache(maxsize=256)(columns.document)  # texts decoded once while in use
+        self.damaged = set(damaged)  # document rows left out: their text or vectors failed a check
+        self._decoded = lru_cache(maxsize=256)(columns.document)  # texts decoded once while in use
+
+    def _document(self, row: int) -> Document:
+        try:
+            return self._decoded(row)
+        except DamagedText:
+            self.damaged.add(row)  # found as read (a big store isn't checked whole): left out from now on
+            raise
 
     @classmethod
     def from_index(cls, index: Index) -> LocalStore:
@@ -54,15 +62,25 @@ class LocalStore:
         lexical = self.lexical.scores_of(terms)
         if self.nearest.kind == "exact":
             rows = np.arange(len(c.passage_rows))
-            dense = c.passage_vectors @ vector if rows.size else np.zeros(0, np.float32)
-            best = (c.sentence_vectors @ vector)[self._members(rows)].max(axis=1) if rows.size else dense
-            return Candidates(rows, dense, best, lexical)
-        # A large store: the nearest passages and the best BM25 ones (whose maximum is the store's)
-        near, _ = self.nearest.search(vector, depth)
-        rows = np.union1d(near, top_k(lexical, depth)).astype(np.int64)
+            if not self.damaged:
+                dense = c.passage_vectors @ vector if rows.size else np.zeros(0, np.float32)
+                best = (c.sentence_vectors @ vector)[self._members(rows)].max(axis=1) if rows.size else dense
+                return Candidates(rows, dense, best, lexical)
+        else:  # a large store: the nearest passages and the best BM25 ones (whose maximum is the store's)
+            near, _ = self.nearest.search(vector, depth)
+            rows = np.union1d(near, top_k(lexical, depth)).astype(np.int64)
+        if self.damaged:
+            rows = rows[~np.isin(c.passage_rows[rows, P_DOC], list(self.damaged))]
         members = self._members(rows)
         best = (c.sentence_vectors[members.ravel()] @ vector).reshape(members.shape).max(axis=1)
-        return Candidates(rows, c.passage_vectors[rows] @ vector, best, lexical[rows])
+        dense = c.passage_vectors[rows] @ vector
+        broken = ~(np.isfinite(dense) & np.isfinite(best))
+        if broken.any():  # a big store's vectors are checked as they are read
+            docs = sorted(set(c.passage_rows[rows[broken], P_DOC].tolist()))
+            self.damaged.update(docs)
+            ids = [c.documents[d][0] for d in docs]
+            raise DamagedText(f"the saved vectors of {', '.join(ids)} hold NaN or infinite values (the store is damaged)", ids)
+        return Candidates(rows, dense, best, lexical[rows])
 
     def _members(self, rows: np.ndarray) -> np.ndarray:
         """Each passage's sentence ids as one padded array (short rows repeat their last)."""
