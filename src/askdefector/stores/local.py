@@ -30,14 +30,16 @@ class LocalStore:
         self.nearest = nearest
         self.lexical = lexical
         self.analyzer: Analyzer = lexical.analyzer
-        self.damaged = set(damaged)  # document rows left out: their text or vectors failed a check
+        # Document rows left out: their text or vectors failed a check. Replaced, never changed in
+        # place, so a server's other threads always read a whole set.
+        self.damaged = frozenset(damaged)
         self._decoded = lru_cache(maxsize=256)(columns.document)  # texts decoded once while in use
 
     def _document(self, row: int) -> Document:
         try:
             return self._decoded(row)
         except DamagedText:
-            self.damaged.add(row)  # found as read (a big store isn't checked whole): left out from now on
+            self.damaged = self.damaged | {row}  # found as read (a big store isn't checked whole): left out from now on
             raise
 
     @classmethod
@@ -69,15 +71,16 @@ class LocalStore:
         else:  # a large store: the nearest passages and the best BM25 ones (whose maximum is the store's)
             near, _ = self.nearest.search(vector, depth)
             rows = np.union1d(near, top_k(lexical, depth)).astype(np.int64)
-        if self.damaged:
-            rows = rows[~np.isin(c.passage_rows[rows, P_DOC], list(self.damaged))]
+        damaged = self.damaged
+        if damaged:
+            rows = rows[~np.isin(c.passage_rows[rows, P_DOC], list(damaged))]
         members = self._members(rows)
         best = (c.sentence_vectors[members.ravel()] @ vector).reshape(members.shape).max(axis=1)
         dense = c.passage_vectors[rows] @ vector
         broken = ~(np.isfinite(dense) & np.isfinite(best))
         if broken.any():  # a big store's vectors are checked as they are read
             docs = sorted(set(c.passage_rows[rows[broken], P_DOC].tolist()))
-            self.damaged.update(docs)
+            self.damaged = self.damaged | set(docs)
             ids = [c.documents[d][0] for d in docs]
             raise DamagedText(f"the saved vectors of {', '.join(ids)} hold NaN or infinite values (the store is damaged)", ids)
         return Candidates(rows, dense, best, lexical[rows])
