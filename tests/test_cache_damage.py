@@ -176,21 +176,28 @@ VERSION_DAMAGE = {
 }
 
 
-@pytest.fixture(params=["store folder", "saved index"])
-def place(request, tmp_path):
-    """(the arguments that ask a question there, those that index there, the store's root, and
-    the articles' texts as read from their files: what every quote must be part of)."""
+@pytest.fixture(params=["store folder", "big store folder", "saved index", "big saved index"])
+def place(request, tmp_path, monkeypatch):
+    """(the arguments that ask a question there, those that index there, the store's root, the
+    articles' texts as read from their files (what every quote must be part of), and the place's
+    name). A big store checks texts and vectors as it reads them, not whole at open."""
+    if request.param.startswith("big"):
+        from askdefector import vector_index
+        from askdefector.stores import folder
+
+        monkeypatch.setattr(vector_index, "ANN_ABOVE", 0)
+        monkeypatch.setattr(folder, "ANN_ABOVE", 0)
     corpus = tmp_path / "articles"
     corpus.mkdir()
     for name, text in ARTICLES.items():
         (corpus / name).write_text(text)
     sources = {d.id: d.text for d in load_corpus(corpus).documents}
-    if request.param == "store folder":
+    if request.param.endswith("store folder"):
         root = tmp_path / "store"
-        return ["--store", str(root)], ["--corpus", str(corpus), "--store", str(root)], root, sources
+        return ["--store", str(root)], ["--corpus", str(corpus), "--store", str(root)], root, sources, request.param
     cache = tmp_path / "cache"
     args = ["--corpus", str(corpus), "--cache", str(cache)]
-    return args, args, lambda: next(cache.glob("*/store")), sources
+    return args, args, lambda: next(cache.glob("*/store")), sources, request.param
 
 
 def run(capsys, *argv):
@@ -202,7 +209,7 @@ def run(capsys, *argv):
 
 @pytest.mark.parametrize("damage", VERSION_DAMAGE)
 def test_a_damaged_store_version_is_never_quoted_and_index_mends_it(damage, place, capsys):
-    asking, indexing, root, sources = place
+    asking, indexing, root, sources, kind = place
     assert run(capsys, *indexing, "index")[0] == 0
     root = root() if callable(root) else root
     before = json.loads(run(capsys, *asking, "--json", FERRY_QUESTION)[1])
@@ -213,7 +220,8 @@ def test_a_damaged_store_version_is_never_quoted_and_index_mends_it(damage, plac
     code, out, err = run(capsys, *indexing, "index", "--check")
     assert code == 1 and "run askdefector index" in err, (damage, err)
     code, out, err = run(capsys, *asking, "--json", FERRY_QUESTION)
-    if asking == indexing:  # the corpus is there: the saved index is built again from it, unharmed
+    seen_at_open = kind == "saved index" or spoiled is None  # a big store checks one article as it reads it
+    if kind.endswith("saved index") and seen_at_open:  # the corpus is there: built again from it, unharmed
         assert code == 0 and json.loads(out)["quotes"] == before["quotes"], (damage, out, err)
     elif spoiled is None:  # nothing of it can be trusted: refused, saying what to do
         assert code == 1 and len(err.splitlines()) == 1 and "index" in err, (damage, err)
@@ -225,23 +233,34 @@ def test_a_damaged_store_version_is_never_quoted_and_index_mends_it(damage, plac
 
     code, out, err = run(capsys, *indexing, "index")
     assert code == 0, (damage, err)
-    assert asking == indexing or "damaged" in err, f"index said nothing of what it mended ({damage}): {err}"
+    assert kind.endswith("saved index") or "damaged" in err, f"index said nothing of what it mended ({damage}): {err}"
     assert run(capsys, *indexing, "index", "--check")[0] == 0
     code, out, err = run(capsys, *asking, "--json", FERRY_QUESTION)
     assert code == 0 and err == "" and json.loads(out)["quotes"] == before["quotes"], (damage, err)
 
 
 @pytest.mark.slow
-def test_damage_beside_a_postgresql_store_is_never_served_and_mended(postgres_kb, kb_cache, tmp_path, capsys):
+def test_damage_in_and_beside_a_postgresql_store_is_found_and_mended(postgres_server, kb, kb_cache, tmp_path, capsys):
     """What a PostgreSQL store keeps in files, the question encoder's ONNX export: damaged, it is
-    reported, never loaded, and made again (the database's own pages carry its checksums)."""
+    reported, never loaded, and made again. A row altered in the database no longer matches its
+    content hash: `index --check` names it and `index` writes it again from its file."""
+    import psycopg
+    from postgres_server import new_database
+
     cache = tmp_path / "cache"
     shutil.copytree(kb_cache, cache)
-    DAMAGE["truncated ONNX model"](cache)
-    store = ("--store", postgres_kb.store.url)
-    code, out, err = ask(cache, capsys, *store, "--json", QUESTION)
-    assert code == 0 and "five times" in json.loads(out)["quotes"][0]["text"], err
-    assert "ONNX export was damaged" in err and "Traceback" not in err
+    url = new_database(postgres_server)
+    store = ("--store", url)
     assert ask(cache, capsys, *store, "index")[0] == 0
+    DAMAGE["truncated ONNX model"](cache)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE documents SET text = replace(text, 'five times', 'nine times')")
+    code, out, err = ask(cache, capsys, *store, "index", "--check")
+    assert code == 1 and "ONNX export is damaged" in err and "does not match its content hash" in err, err
+    code, out, err = ask(cache, capsys, *store, "--json", QUESTION)
+    assert code == 0 and "ONNX export was damaged" in err and "Traceback" not in err
+    code, out, err = ask(cache, capsys, *store, "index")
+    assert code == 0 and "written again from its file" in err, err
+    assert ask(cache, capsys, *store, "index", "--check")[0] == 0
     code, out, err = ask(cache, capsys, *store, "--json", QUESTION)
     assert code == 0 and err == "" and "five times" in json.loads(out)["quotes"][0]["text"]

@@ -443,6 +443,33 @@ def test_an_altered_text_in_a_store_folder_is_never_quoted(tmp_path, monkeypatch
     assert all(q.doc_id == "bridge.txt" for q in small.ask("When does the ferry leave?").quotes)
 
 
+def test_a_big_store_folders_vector_index_is_checked_by_index_and_rebuilt(tmp_path, monkeypatch, capsys):
+    """A big store's vector index (nearest.faiss) is only mapped when a question opens it;
+    `index --check` reads it against its checksum, and `index` builds it again and says so."""
+    from askdefector import vector_index
+    from askdefector.cli import main
+    from askdefector.stores import folder
+
+    monkeypatch.setattr(vector_index, "ANN_ABOVE", 0)
+    monkeypatch.setattr(folder, "ANN_ABOVE", 0)
+    store = tmp_path / "store"
+    args = ["--corpus", str(_folder(tmp_path / "corpus", {"ferry.txt": FERRY, "bridge.txt": BRIDGE})), "--store", str(store)]
+    assert main([*args, "index"], embedder=HashEmbedder()) == 0
+    before = askdefector.open(None, embedder=HashEmbedder(), store=store).ask("When does the ferry leave?").quotes
+    (nearest,) = store.glob("columns-*/nearest.faiss")
+    data = bytearray(nearest.read_bytes())
+    data[-8] ^= 0xFF
+    nearest.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main([*args, "index", "--check"], embedder=HashEmbedder()) == 1
+    assert "nearest.faiss fails its checksum" in capsys.readouterr().err
+    assert main([*args, "index"], embedder=HashEmbedder()) == 0
+    assert "damaged vector index (nearest.faiss fails its checksum): built again" in capsys.readouterr().err
+    assert main([*args, "index", "--check"], embedder=HashEmbedder()) == 0
+    after = askdefector.open(None, embedder=HashEmbedder(), store=store).ask("When does the ferry leave?").quotes
+    assert [q.text for q in after] == [q.text for q in before]
+
+
 def test_a_large_store_folder_reads_its_vectors_by_row_and_answers_alike(kb, tmp_path, monkeypatch):
     import numpy as np
     from gold import ANSWERABLE

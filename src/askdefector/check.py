@@ -13,8 +13,9 @@ from .embeddings import DEFAULT_MODEL, Embedder, make_embedder
 from .indexing import IndexOutOfDate
 from .knowledge import default_cache_dir
 from .knowledge import open as open_kb
+from .knowledge import postgres_cache_dir
 from .stores import StoreError, folder
-from .stores import columns as columns_module
+from .stores.postgres import is_url
 
 FIX = "run askdefector index"
 
@@ -29,6 +30,8 @@ def check(
     """What is wrong with the index of ``corpus_dir`` (or the store folder ``store``); empty when
     every file is intact and up to date. Nothing is written."""
     embedder = embedder or make_embedder(model)
+    if store is not None and is_url(store):
+        return check_postgres(str(store), cache_dir, embedder)
     if store is not None:
         return check_store(Path(store).expanduser(), embedder.model_id)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(corpus_dir)
@@ -47,22 +50,34 @@ def check(
 
 
 def check_store(root: Path, model_id: str, content: str | None = None) -> list[str]:
-    """What is wrong with the store folder ``root``: every text against its checksum and every
-    vector, even in a store too big to check whole when it is opened."""
+    """What is wrong with the store folder ``root``: every text against its checksum, every
+    vector and the vector index, even in a store too big to check whole when it is opened."""
     try:
         store, params = folder._open(root, model_id)
     except StoreError as exc:
         return [str(exc)]
-    columns, problems = store.columns, []
-    if columns.text_digests is None:
-        problems.append(f"{root}: written by an older askdefector, its texts carry no checksums: {FIX}")
-    for row in columns_module.damaged_rows(columns):  # every text and vector, even in a big store
-        doc_id = columns.documents[row][0]
-        try:
-            columns.document(row)
-            problems.append(f"{root}: the saved vectors of {doc_id} hold NaN or infinite values (damaged): {FIX}")
-        except ValueError as exc:
-            problems.append(f"{root}: {exc}: {FIX}")
+    problems = [f"{p}: {FIX}" for p in folder.damage(root, store, model_id, params)]
     if content is not None and params.get("content") != content:
         problems.append(f"{root}: the saved index is of other articles than the folder holds now: {FIX}")
+    return problems
+
+
+def check_postgres(url: str, cache_dir: str | os.PathLike[str] | None, embedder: Embedder) -> list[str]:
+    """What is wrong with a PostgreSQL store's rows (``PostgresStore.damage``) and with the ONNX
+    question encoder kept in files beside it."""
+    from .onnx_encoder import OnnxEncoder
+    from .stores.postgres import PostgresStore
+
+    try:
+        store = PostgresStore(url, embedder.model_id)
+    except StoreError as exc:
+        return [str(exc)]
+    try:
+        problems = [f"{store.display_url}: {p}: {FIX}" for p in store.damaged().values()]
+    finally:
+        store.close()
+    onnx = postgres_cache_dir(cache_dir) / model_folder_name(embedder.model_id) / "onnx"
+    _, damage = OnnxEncoder.find(onnx, embedder.model_id)
+    if damage:
+        problems.append(f"{onnx}: the question encoder's ONNX export is damaged ({damage}): {FIX}")
     return problems

@@ -104,8 +104,6 @@ def check_usage(args: argparse.Namespace, serving: bool) -> None:
         raise UsageError("--check only goes with `index`")
     if args.check and args.prune:
         raise UsageError("--check writes nothing: leave out --prune")
-    if args.check and args.store and "://" in str(args.store):
-        raise UsageError("--check verifies an index kept in files; PostgreSQL checks its own pages")
     if args.question == ["index"]:
         return
     if args.question and not " ".join(args.question).strip():
@@ -232,9 +230,12 @@ def run_check(args: argparse.Namespace) -> int:
     from .embeddings import DEFAULT_MODEL
 
     from .knowledge import default_cache_dir
+    from .stores.postgres import is_url, without_password
 
     corpus = args.corpus or default_corpus()
     where = args.store or args.cache or default_cache_dir(corpus)
+    if args.store and is_url(args.store):
+        where = without_password(args.store)
     problems = check(corpus, args.cache, args.model or DEFAULT_MODEL, args.embedder, args.store)
     for problem in problems:
         warn(problem)

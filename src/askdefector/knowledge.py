@@ -482,7 +482,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
 
         _check_path("store", store)
         if is_url(store):
-            return _open_postgres(str(store), corpus_dir, cache_dir, model, embedder, progress, notify, read_only, prune)
+            return _open_postgres(str(store), corpus_dir, cache_dir, model, embedder, progress, notify, read_only, prune, verify)
         return _open_store_folder(Path(store).expanduser(), corpus_dir, model, embedder, progress, notify, read_only, prune)
     _check_path("corpus_dir", corpus_dir)
     embedder = embedder or make_embedder(model)  # an unknown model fails before any write
@@ -501,7 +501,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
     }
     snapshot = Path(cache_dir) / model_folder_name(embedder.model_id) / "store"
     content = folder.articles_hash(corpus.documents)
-    saved, damage = folder.open_current(snapshot, embedder.model_id, content)
+    saved, damage = folder.open_current(snapshot, embedder.model_id, content, verify=verify)
     if saved is not None and not verify:
         kb = _from_saved(saved, embedder, snapshot.parent, corpus, notify, writable=not read_only)
     else:
@@ -565,6 +565,15 @@ def _to_add(corpus_dir: object, read_only: bool, notify: Notify | None) -> Corpu
     return _require_articles(load_corpus(corpus_dir, notify), corpus_dir)
 
 
+def postgres_cache_dir(cache_dir: str | os.PathLike[str] | None) -> Path:
+    """Where a PostgreSQL store's local files (the ONNX question encoder) are kept."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("askdefector")
+
+
 def _open_postgres(
     url: str,
     corpus_dir: str | os.PathLike[str] | None,
@@ -575,6 +584,7 @@ def _open_postgres(
     notify: Notify | None,
     read_only: bool,
     prune: bool,
+    verify: bool = False,
 ) -> KnowledgeBase:
     """``open`` on a PostgreSQL store; the local cache folder keeps only the ONNX question encoder."""
     from .stores.postgres import PostgresStore
@@ -584,15 +594,12 @@ def _open_postgres(
     # Only a new store needs the model's width, and finding it loads the model: asked for then.
     dimension = (lambda: int(embedder.encode(["?"]).shape[1])) if corpus is not None else None
     store = PostgresStore(url, embedder.model_id, dimension=dimension)
-    embedded = 0
+    embedded, warnings = 0, ()
     if corpus is not None:
-        embedded = store.add(corpus.documents, embedder, progress, prune=prune).embedded
-    if cache_dir is None:
-        from platformdirs import user_cache_path
-
-        cache_dir = user_cache_path("askdefector")
-    query_encoder, note = fast_query_encoder(embedder, Path(cache_dir) / model_folder_name(embedder.model_id), True, notify)
-    report = _store_report(store, corpus, embedded, store.display_url, (note,) if note else ())
+        written = store.add(corpus.documents, embedder, progress, prune=prune, verify=verify)
+        embedded, warnings = written.embedded, written.warnings
+    query_encoder, note = fast_query_encoder(embedder, postgres_cache_dir(cache_dir) / model_folder_name(embedder.model_id), True, notify)
+    report = _store_report(store, corpus, embedded, store.display_url, warnings + ((note,) if note else ()))
     return KnowledgeBase(store, embedder, query_encoder, report)
 
 

@@ -63,10 +63,20 @@ class ApproximateIndex:
 
     kind = "approximate"
 
-    def __init__(self, index, vectors: np.ndarray) -> None:
+    def __init__(self, index, vectors: np.ndarray, path: Path | None = None) -> None:
         self.index = index
         self.index.nprobe = PROBES
         self.vectors = vectors
+        self.path = path  # the file it was saved to or mapped from
+
+    def serialized(self) -> bytes:
+        """The index as a file's bytes. One mapped from a file is copied from it: faiss would
+        serialise its mapped lists as a reference to a file, which crashes the reader."""
+        if self.path is not None:
+            return self.path.read_bytes()
+        import faiss
+
+        return faiss.serialize_index(self.index).tobytes()
 
     @classmethod
     def build(cls, vectors: np.ndarray, path: Path | None = None) -> ApproximateIndex:
@@ -85,7 +95,7 @@ class ApproximateIndex:
             index.add(np.ascontiguousarray(vectors[start : start + 65536], dtype=np.float32))
         if path is not None:
             atomic_write_bytes(path, faiss.serialize_index(index).tobytes())
-        return cls(index, vectors)
+        return cls(index, vectors, path)
 
     @classmethod
     def load(cls, path: Path, vectors: np.ndarray) -> ApproximateIndex | None:
@@ -99,7 +109,7 @@ class ApproximateIndex:
             return None
         if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
             return None
-        return cls(index, vectors)
+        return cls(index, vectors, path)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, len(self.vectors))

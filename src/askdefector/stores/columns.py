@@ -70,18 +70,34 @@ def damaged_rows(c: Columns) -> list[int]:
     """The rows of the documents whose text fails its checksum (or doesn't decode) or whose
     passages or sentences hold a NaN or infinite vector: what a small store leaves out at open,
     and what ``index --check`` looks for in any store."""
-    bad = set()
+    return sorted(set(damaged_text_rows(c)) | set(damaged_vector_rows(c)))
+
+
+def damaged_text_rows(c: Columns) -> list[int]:
+    """The rows of the documents whose text fails its checksum or doesn't decode."""
+    bad = []
     for row in range(len(c.documents)):
         try:
             c.document(row)
         except ValueError:  # DamagedText, or text that doesn't decode in a store saved before checksums
-            bad.add(row)
+            bad.append(row)
+    return bad
+
+
+def damaged_vector_rows(c: Columns, block: int = 65536) -> list[int]:
+    """The rows of the documents with a NaN or infinite passage or sentence vector, read in
+    contiguous blocks (about 1.5 s for a million passages' 6 GB once they are in the page cache)."""
+    bad = set()
     for vectors, rows, column in ((c.passage_vectors, c.passage_rows, P_DOC), (c.sentence_vectors, c.sentence_rows, DOC)):
-        for start in range(0, len(vectors), 65536):
-            block = np.asarray(vectors[np.arange(start, min(start + 65536, len(vectors)))])
-            broken = start + np.flatnonzero(~np.isfinite(block).all(axis=1))
-            bad.update(rows[broken, column].tolist())
+        for start in range(0, len(vectors), block):
+            sums = np.asarray(vectors[start : start + block]).sum(axis=1)  # NaN and infinity survive a sum
+            bad.update(rows[start + np.flatnonzero(~np.isfinite(sums)), column].tolist())
     return sorted(bad)
+
+
+def name_list(ids: Sequence[str]) -> str:
+    """Up to three document ids for a message, and how many more."""
+    return ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
 
 
 def _digest(data: bytes) -> bytes:
@@ -225,6 +241,13 @@ class RowFile:
         return self.shape[0]
 
     def __getitem__(self, rows: object) -> np.ndarray:
+        if isinstance(rows, slice):  # contiguous rows in one read
+            start, stop, step = rows.indices(self.shape[0])
+            if step == 1:
+                count = max(stop - start, 0)
+                data = os.pread(self._fd, count * self._row, self._offset + start * self._row)
+                return np.frombuffer(data, self.dtype).reshape(count, self.shape[1])
+            rows = range(start, stop, step)
         ids = np.asarray(rows, dtype=np.int64).ravel().tolist()
         data = b"".join(os.pread(self._fd, self._row, self._offset + i * self._row) for i in ids)
         return np.frombuffer(data, self.dtype).reshape(len(ids), self.shape[1])

@@ -94,9 +94,10 @@ def _open(root: Path, model_id: str) -> tuple[LocalStore, dict]:
     raise StoreError(f"the store in {root} is missing files of its current version (damaged): run askdefector index on its articles")
 
 
-def open_current(root: Path, model_id: str, content: str) -> tuple[LocalStore | None, str | None]:
+def open_current(root: Path, model_id: str, content: str, verify: bool = False) -> tuple[LocalStore | None, str | None]:
     """The store in ``root`` if it holds exactly the articles ``content`` hashes (``articles_hash``),
-    else None; and when it is damaged, a note saying so (it is never served)."""
+    else None; and when it is damaged, a note saying so (it is never served). ``verify`` reads
+    even a big store whole (``damage``)."""
     if not is_store(root):
         return None, None
     try:
@@ -107,6 +108,9 @@ def open_current(root: Path, model_id: str, content: str) -> tuple[LocalStore | 
         return None, str(exc)
     if store.damaged:
         return None, damage_warning(root, store)
+    problems = damage(root, store, model_id, params) if verify and store.nearest.kind != "exact" else []
+    if problems:
+        return None, "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
     # one saved before texts had checksums is built again (from cached vectors: quick), then saved with them
     return (store if params.get("content") == content and params.get("text_digests") else None), None
 
@@ -115,11 +119,7 @@ def damage_warning(root: Path, store: LocalStore) -> str | None:
     """What a store found damaged when it opened (and leaves out of its answers), if anything."""
     if not store.damaged:
         return None
-    return f"the store in {root} holds damaged text or vectors of {_names([store.columns.documents[r][0] for r in sorted(store.damaged)])}"
-
-
-def _names(ids: Sequence[str]) -> str:
-    return ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return f"the store in {root} holds damaged text or vectors of {cols.name_list([store.columns.documents[r][0] for r in sorted(store.damaged)])}"
 
 
 def save_quietly(root: Path, store: LocalStore, model_id: str, content: str, notify: Notify | None = None) -> None:
@@ -181,9 +181,15 @@ def _stored(root: Path, model_id: str) -> tuple[list[Document], str | None, tupl
             return [], None, (f"{exc}; it now holds only the articles indexed in this run",)
         lost_note = f"; {lost} damaged article{'s' if lost != 1 else ''} kept only if indexed in this run" if lost else ""
         return kept, None, (f"{exc}; rebuilt from its {len(kept)} intact articles{lost_note}",)
-    # A small store has checked every text and vector at open; a big one's texts are checked here
-    # (its vectors are rebuilt from the vector cache when it changes; `index --check` reads them all)
-    damaged, kept = set(store.damaged), []
+    # A small store has checked every text and vector at open; a big one's are checked here
+    damaged, kept, warnings = set(store.damaged), [], ()
+    if store.nearest.kind != "exact":
+        damaged.update(cols.damaged_vector_rows(store.columns))
+        index_damage = nearest_damage(root, model_id, params)
+        if index_damage:  # built again from the vectors, not from a copy kept beside them
+            for copy in root.glob("*/ann-*.faiss"):
+                copy.unlink()
+            params, warnings = {}, (f"{index_damage}: built again",)
     for row in range(len(store.columns.documents)):
         if row not in damaged:
             try:
@@ -191,9 +197,9 @@ def _stored(root: Path, model_id: str) -> tuple[list[Document], str | None, tupl
             except DamagedText:
                 damaged.add(row)
     if damaged:  # keep what is intact
-        names = _names([store.columns.documents[r][0] for r in sorted(damaged)])
-        return kept, None, (f"the store in {root} held damaged text or vectors of {names}: kept only if indexed in this run",)
-    return kept, params.get("content"), ()
+        names = cols.name_list([store.columns.documents[r][0] for r in sorted(damaged)])
+        return kept, None, (*warnings, f"the store in {root} held damaged text or vectors of {names}: kept only if indexed in this run")
+    return kept, params.get("content"), warnings
 
 
 def _merge(stored: Sequence[Document], added: Sequence[Document]) -> list[Document]:
@@ -219,13 +225,14 @@ def write(root: Path, store: LocalStore, model_id: str, content: str = "") -> No
     tmp.chmod(0o755)  # mkdtemp's 0700 would keep the store from other readers
     name = f"columns-{uuid.uuid4().hex[:12]}"
     try:
-        cols.save(store.columns, tmp, {"model": model_id, "content": content})
+        params = {"model": model_id, "content": content}
+        if isinstance(store.nearest, ApproximateIndex):
+            nearest = store.nearest.serialized()
+            (tmp / NEAREST).write_bytes(nearest)
+            params["nearest"] = _file_digest(nearest)
+        cols.save(store.columns, tmp, params)
         (tmp / "lexical").mkdir()
         store.lexical.save(tmp / "lexical")
-        if isinstance(store.nearest, ApproximateIndex):
-            import faiss
-
-            (tmp / NEAREST).write_bytes(faiss.serialize_index(store.nearest.index).tobytes())
         _sync_folder(tmp)
         os.rename(tmp, root / name)
     finally:
@@ -234,6 +241,38 @@ def write(root: Path, store: LocalStore, model_id: str, content: str = "") -> No
     for old in root.glob("columns-*"):
         if old.name != name:
             shutil.rmtree(old, ignore_errors=True)  # a reader that mapped it keeps its files until it exits
+
+
+def damage(root: Path, store: LocalStore, model_id: str, params: dict) -> list[str]:
+    """Everything damaged in an opened version, one line each: every text against its checksum,
+    every vector, and the vector index. Reads the whole store (what ``index --check`` and
+    ``index`` do; a question checks only what it reads)."""
+    columns, problems = store.columns, []
+    if columns.text_digests is None:
+        problems.append(f"{root}: written by an older askdefector, its texts carry no checksums")
+    for row in sorted(store.damaged if store.nearest.kind == "exact" else cols.damaged_rows(columns)):
+        try:
+            columns.document(row)
+            problems.append(f"{root}: the saved vectors of {columns.documents[row][0]} hold NaN or infinite values (damaged)")
+        except ValueError as exc:
+            problems.append(f"{root}: {exc}")
+    index_damage = nearest_damage(root, model_id, params)
+    return problems + ([index_damage] if index_damage else [])
+
+
+def _file_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def nearest_damage(root: Path, model_id: str, params: dict) -> str | None:
+    """Why the current version's approximate vector index fails its checksum, if it does: read
+    whole by ``index`` and ``index --check`` only (a question's open only maps it)."""
+    path = root / _pointer(root, model_id)["columns"] / NEAREST
+    if "nearest" not in params or not path.is_file():
+        return None  # a small store, or one written before the checksum
+    if _file_digest(path.read_bytes()) != params["nearest"]:
+        return f"the store in {root} has a damaged vector index ({NEAREST} fails its checksum)"
+    return None
 
 
 def _sync_folder(folder: Path) -> None:

@@ -82,7 +82,7 @@ class LocalStore:
             docs = sorted(set(c.passage_rows[rows[broken], P_DOC].tolist()))
             self.damaged = self.damaged | set(docs)
             ids = [c.documents[d][0] for d in docs]
-            raise DamagedText(f"the saved vectors of {', '.join(ids)} hold NaN or infinite values (the store is damaged)", ids)
+            raise DamagedText(f"the saved vectors of {cols.name_list(ids)} hold NaN or infinite values (the store is damaged)", ids)
         return Candidates(rows, dense, best, lexical[rows])
 
     def _members(self, rows: np.ndarray) -> np.ndarray:

@@ -137,6 +137,7 @@ class WriteReport:
     unchanged: int
     removed: int
     embedded: int  # texts sent to the model (the others' vectors were in the store)
+    warnings: tuple[str, ...] = ()  # one line per damaged article found, and what was done
 
 
 class PostgresStore:
@@ -155,7 +156,7 @@ class PostgresStore:
         except ImportError as exc:
             raise StoreError("a PostgreSQL store needs its drivers: pip install 'askdefector[postgres]'") from exc
         self.url = url
-        self.display_url = _without_password(url)
+        self.display_url = without_password(url)
         self.model_id = model_id
         try:
             with psycopg.connect(url, autocommit=True) as conn:
@@ -171,6 +172,28 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
+
+    def damaged(self) -> dict[str, str]:
+        """Each stored article whose fields no longer hash to the ``content_hash`` written with
+        them, or whose sentences' spans no longer hold the text they were embedded from, and what
+        is wrong: what ``index --check`` reads and ``index`` rewrites (PostgreSQL's own checksums
+        guard its pages; this guards the rows)."""
+        found = {}
+        with self._pool.connection() as conn, conn.cursor(name="askdefector_check") as rows:
+            rows.itersize = 500  # streamed: an archive's texts are never all in memory
+            rows.execute(
+                "SELECT d.id, d.content_hash, d.title, d.text, d.outlet, d.authors, d.date, d.source,"
+                " coalesce(array_agg(s.start ORDER BY s.ord) FILTER (WHERE s.id IS NOT NULL), '{}'),"
+                " coalesce(array_agg(s.stop ORDER BY s.ord) FILTER (WHERE s.id IS NOT NULL), '{}'),"
+                " coalesce(array_agg(s.text_hash ORDER BY s.ord) FILTER (WHERE s.id IS NOT NULL), '{}')"
+                " FROM documents d LEFT JOIN sentences s ON s.doc_id = d.id GROUP BY d.id ORDER BY d.id"
+            )
+            for doc_id, digest, title, text, outlet, authors, date, source, starts, stops, hashes in rows:
+                if content_hash(Document(doc_id, title, text, outlet, tuple(authors), date, source)) != digest:
+                    found[doc_id] = f"the stored article {doc_id} does not match its content hash (altered in the database)"
+                elif any(text_hash(text[a:b]) != h for a, b, h in zip(starts, stops, hashes)):
+                    found[doc_id] = f"the stored sentences of {doc_id} do not fit its text (altered in the database)"
+        return found
 
     def _migrate(self, conn, dimension: int | None) -> None:
         """Apply the migrations this database lacks, one process at a time."""
@@ -215,11 +238,18 @@ class PostgresStore:
         progress: ProgressFn | None = None,
         prune: bool = False,
         batch_texts: int = 512,
+        verify: bool = False,
     ) -> WriteReport:
         """Store ``documents``: new and changed ones are split, embedded (reusing any vector the
         store already has for the same text) and written, a batch of about ``batch_texts`` new
-        texts per transaction; with ``prune``, stored articles not among ``documents`` are deleted."""
+        texts per transaction; with ``prune``, stored articles not among ``documents`` are deleted;
+        with ``verify``, stored articles that fail their checks (``damaged``) are written again."""
+        damaged = self.damaged() if verify else {}
         with self._pool.connection() as conn:
+            if damaged:  # marked, so that the writes below replace them
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+                    conn.execute("UPDATE documents SET content_hash = 'damaged' WHERE id = ANY(%s)", (list(damaged),))
             stored = dict(conn.execute("SELECT id, content_hash FROM documents").fetchall())
         todo = [d for d in documents if stored.get(d.id) != content_hash(d)]
         prepared = [_prepare(d, self.analyzer) for d in todo]
@@ -245,7 +275,12 @@ class PostgresStore:
         if prune:
             keep = {d.id for d in documents}
             removed = self.delete([d for d in stored if d not in keep])
-        return WriteReport(len(todo), len(documents) - len(todo), removed, embedded)
+        ids = {d.id for d in documents}
+        mended = tuple(
+            f"{note}: " + ("written again from its file" if doc_id in ids else "deleted" if prune else "index its file to mend it")
+            for doc_id, note in damaged.items()
+        )
+        return WriteReport(len(todo), len(documents) - len(todo), removed, embedded, mended)
 
     def _known_vectors(self, prepared: Sequence[_Prepared]) -> dict[str, np.ndarray]:
         """Vectors the store already holds for any of these texts, by text hash; the rest are
@@ -389,7 +424,7 @@ def _array(vector: object) -> np.ndarray:
     return np.asarray(vector.to_numpy() if hasattr(vector, "to_numpy") else vector, dtype=np.float32)
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     """The connection string as shown in messages: no password."""
     from urllib.parse import urlsplit, urlunsplit
 
