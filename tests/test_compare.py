@@ -12,6 +12,8 @@ TEXTS = {
     "a": "Rescuers said at least five people were hurt on March 3, 2025.",
     "b": "Officials said 5 people were hurt on 3 March.",
     "c": "A spokesman said six people were hurt on March 4.",
+    "d": "The damage is estimated at 8 million euros.",
+    "e": "The fire burned for 14 hours before it was brought under control.",
 }
 
 
@@ -31,6 +33,7 @@ def quote(doc: str, answer: str, outlet: str, date: str = "") -> Quote:
         ("a dozen", "12", "number"),
         ("an hour", "60 minutes", "number"),
         ("90 kilometres an hour", "90 km/h", "number"),
+        ("€8 million", "8,000,000 euros", "number"),
         ("March 3, 2025", "3 March", "date"),
         ("Monday, March 3", "2025-03-03", "date"),
         ("11:40 p.m.", "23:40", "time"),
@@ -63,6 +66,14 @@ def test_a_span_without_the_kind_asked_for_is_not_compared():
     assert value_of("Friday", "time") is None
     assert asks_for("How many times was he shot?") == "number"
     assert asks_for("At what time did it sink?") == "time" and asks_for("When did it sink?") == "date"
+
+
+def test_numbers_of_different_measures_are_no_comparison():
+    quotes = [quote("d", "8 million euros", "Radio"), quote("e", "14 hours", "Signal")]
+    assert compare("How much damage did the fire cause?", quotes, [TEXTS[q.doc_id] for q in quotes]) is None
+    counted = [quote("a", "five", "Gazette"), quote("d", "8 million euros", "Radio"), quote("c", "six", "Wire")]
+    agreement = compare("How many people were hurt?", counted, [TEXTS[q.doc_id] for q in counted])
+    assert describe(agreement) == "Sources differ: at least five (Gazette), six (Wire)"
 
 
 def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():

@@ -24,13 +24,22 @@ _UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six"
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"dozen": 12, "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
-_NUMBER = re.compile(rf"\d[\d,]*(?:\.\d+)?|\b(?:{_WORD})(?:[\s-]+(?:and\s+)?(?:{_WORD}))*\b", re.I)
+_NUMBER = re.compile(
+    rf"\d[\d,]*(?:\.\d+)?(?:\s+(?:{'|'.join(_SCALES)})\b)?|\b(?:{_WORD})(?:[\s-]+(?:and\s+)?(?:{_WORD}))*\b", re.I
+)
 _QUALIFIER = re.compile(
     r"(?:at least|at most|more than|fewer than|less than|over|under|about|around|almost|nearly|roughly|some|"
     r"approximately|up to|as many as|as few as|within|only|just)\s+$",
     re.I,
 )
+_CURRENCY = re.compile(r"[$€£¥]\s*$")
 _DURATION = {"second": 1 / 60, "minute": 1, "hour": 60, "day": 1440, "week": 10080}
+_MEASURES = {  # a number's unit -> what it measures; numbers of different measures are not compared
+    **dict.fromkeys(["euro", "dollar", "pound", "krona", "kronor", "krone", "yen", "yuan", "won", "franc"], "money"),
+    **dict.fromkeys(["kilometre", "kilometer", "km", "mile", "metre", "meter", "m", "foot", "feet"], "distance"),
+    **dict.fromkeys(["tonne", "ton", "kg", "kilogram", "kilo", "gram", "g", "lb"], "weight"),
+    **dict.fromkeys(["percent", "per", "%"], "share"),
+}
 _TITLES = {"captain", "capt", "mr", "mrs", "ms", "dr", "mayor", "president", "minister", "general", "sir", "lord", "lady", "professor"}
 _STOP = {"the", "a", "an", "of", "and", "in", "on", "at", "to", "for", "by", "with", "its", "his", "her", "their", "s"}
 _ASKS_TIME = re.compile(r"\bwhat time\b|\bat what (?:hour|time)\b", re.I)
@@ -65,7 +74,7 @@ def number_of(text: str) -> tuple[float, str, int] | None:
         after = re.match(r"[\s-]*([A-Za-z]+)", text[m.end() :])
         unit = after.group(1).lower() if after else ""
         if words[0][0].isdigit():
-            value = float(words[0])
+            value = float(words[0]) * (_SCALES[words[1]] if len(words) > 1 else 1)
         elif words in (["a"], ["an"]):
             if unit not in _DURATION:
                 continue  # a lone article is no number; "an hour" is one
@@ -119,11 +128,12 @@ def value_of(text: str, wanted: str | None) -> Value | None:
         if number and 1000 <= number[0] <= 2999:
             return Value("date", (int(number[0]), None, None))  # a year alone
     elif number is not None and time_of(text) is None and (wanted == "number" or not text[: number[2]].strip()):
-        value, unit, _ = number
+        value, unit, at = number
         unit = unit[:-1] if unit.endswith("s") else unit
         if unit in _DURATION:
             return Value("number", ("minutes", value * _DURATION[unit]))
-        return Value("number", ("", value))
+        currency = _CURRENCY.search(text[:at])
+        return Value("number", ("money" if currency else _MEASURES.get(unit, ""), value))
     elif wanted == "number":
         return None
     words = words_of(text)
@@ -142,6 +152,12 @@ def same(a: Value, b: Value) -> bool:
         (wa, last_a), (wb, last_b) = a.key, b.key
         return wa <= wb or wb <= wa or (bool(last_a) and last_a == last_b)
     return a.key == b.key
+
+
+def comparable(a: Value, b: Value) -> bool:
+    """Whether two values can differ at all: of one kind, and for numbers, of one measure (euros
+    and hours never contradict each other; a date and a weekday neither)."""
+    return a.kind == b.kind and (a.kind != "number" or a.key[0] == b.key[0])
 
 
 def shown(document_text: str, start: int, end: int) -> tuple[int, int]:
@@ -170,7 +186,7 @@ def compare(question: str, quotes: Sequence[Quote], texts: Sequence[str]) -> Agr
         stated.append((value, Statement(i, source_name(quote), text[start:end], start, end)))
     if not stated or stated[0][1].quote != 0:
         return None  # the answer is the first quote: without a value there, nothing is compared
-    stated = [item for item in stated if item[0].kind == stated[0][0].kind]  # a date and a weekday don't compare
+    stated = [item for item in stated if comparable(item[0], stated[0][0])]
     if len(stated) < 2:
         return None
     groups: list[list[tuple[Value, Statement]]] = []
