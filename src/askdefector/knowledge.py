@@ -514,7 +514,7 @@ def open(  # noqa: A001 - the library's entry point, as in ``askdefector.open(co
             folder.save_quietly(snapshot, kb.store, embedder.model_id, content, notify)
         if damage:
             mended = "saved again from the articles" if not read_only else "answered from the articles instead"
-            kb.report = dataclasses.replace(kb.report, warnings=(*kb.report.warnings, f"{damage.partition(': run')[0]}: {mended}"))
+            kb.report = dataclasses.replace(kb.report, warnings=(*kb.report.warnings, f"{damage}: {mended}"))
     if not read_only:
         records.save(notify)  # only now: corpus.json always describes a complete index
     return kb

@@ -40,6 +40,15 @@ LOCK = ".store.lock"
 NEAREST = "nearest.faiss"
 
 
+class DamagedVersion(StoreError):
+    """The store's current version can't be read: ``what`` says what is wrong, the message also
+    what to do (a caller that repairs it says what it did instead)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: run askdefector index on its articles")
+        self.what = what
+
+
 class OtherModel(StoreError):
     """The store holds another model's vectors: refused, never rebuilt over."""
 
@@ -90,8 +99,8 @@ def _open(root: Path, model_id: str) -> tuple[LocalStore, dict]:
         except FileNotFoundError:
             continue
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"the store in {root} is damaged ({exc}): run askdefector index on its articles") from None
-    raise StoreError(f"the store in {root} is missing files of its current version (damaged): run askdefector index on its articles")
+            raise DamagedVersion(f"the store in {root} is damaged ({exc})") from None
+    raise DamagedVersion(f"the store in {root} is missing files of its current version (damaged)")
 
 
 def open_current(root: Path, model_id: str, content: str, verify: bool = False) -> tuple[LocalStore | None, str | None]:
@@ -105,7 +114,7 @@ def open_current(root: Path, model_id: str, content: str, verify: bool = False) 
     except OtherModel:
         return None, None
     except StoreError as exc:
-        return None, str(exc)
+        return None, exc.what if isinstance(exc, DamagedVersion) else str(exc)
     if store.damaged:
         return None, damage_warning(root, store)
     problems = damage(root, store, model_id, params) if verify and store.nearest.kind != "exact" else []
@@ -141,11 +150,11 @@ def _pointer(root: Path, model_id: str) -> dict:
     except FileNotFoundError:
         raise StoreError(f"{root} holds no askdefector store: make one with `askdefector index CORPUS --store {root}`") from None
     except (OSError, ValueError) as exc:
-        raise StoreError(f"the store in {root} is unreadable ({exc}): run askdefector index on its articles") from None
+        raise DamagedVersion(f"the store in {root} is unreadable ({exc})") from None
     if not isinstance(pointer, dict) or pointer.get("format") != FORMAT or not isinstance(pointer.get("columns"), str):
-        raise StoreError(f"the store in {root} is of another format or damaged: run askdefector index on its articles")
+        raise DamagedVersion(f"the store in {root} is of another format or damaged")
     if not re.fullmatch(r"columns-[0-9a-f]{12}", pointer["columns"]):  # never a path out of the folder
-        raise StoreError(f"the store in {root} names a version outside it {pointer['columns']!r} (damaged): run askdefector index on its articles")
+        raise DamagedVersion(f"the store in {root} names a version outside it {pointer['columns']!r} (damaged)")
     if pointer.get("model") != model_id:
         raise OtherModel(f"the store in {root} holds vectors of model {pointer.get('model')!r}, not {model_id!r}")
     return pointer
