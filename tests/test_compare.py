@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askdefector.compare import asks_for, compare, describe, same, side_by_side, value_of
+from askdefector.compare import asks_for, compare, describe, same, side_by_side, states, value_of
 from askdefector.dates import dateline, iso
 from askdefector.types import Quote
 
@@ -74,6 +74,16 @@ def test_numbers_of_different_measures_are_no_comparison():
     counted = [quote("a", "five", "Gazette"), quote("d", "8 million euros", "Radio"), quote("c", "six", "Wire")]
     agreement = compare("How many people were hurt?", counted, [TEXTS[q.doc_id] for q in counted])
     assert describe(agreement) == "Sources differ: at least five (Gazette), six (Wire)"
+
+
+def test_a_sentence_is_read_to_corroborate_only_when_it_states_a_value_of_the_kind():
+    count, time, day = value_of("More than 60", "number"), value_of("9:45 p.m.", "time"), value_of("March 3", "date")
+    assert states("Sixty-five firefighters were called to the scene.", count)
+    assert not states("The fire started at 9:45 p.m.", count)  # a time of day is no count
+    assert not states("The damage is estimated at 8 million euros.", count)  # nor an amount of money
+    assert states("It broke out at about 9:30 p.m.", time) and not states("It broke out on Friday.", time)
+    assert states("It ran aground on 3 March.", day) and states("It was built in 1998.", day)
+    assert not states("It ran aground on Friday.", day)
 
 
 def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():
