@@ -167,7 +167,7 @@ def states(text: str, first: Value) -> bool:
     if first.kind == "time":
         return time_of(text) is not None
     if first.kind == "date":
-        return date_of(text) is not None or any(1000 <= float(m.group().replace(",", "")) <= 2999 for m in _YEAR.finditer(text))
+        return date_of(text) is not None or any(1000 <= int(m.group()) <= 2999 for m in _YEAR.finditer(text))
     if first.kind == "number":
         times = [m.span() for m in _TIME.finditer(text)]
         for m in _NUMBER.finditer(text):

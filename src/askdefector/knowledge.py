@@ -378,13 +378,14 @@ class KnowledgeBase:
         spans: dict[int, tuple[int, int]],
         k: int,
     ) -> list[answering.ScoredSentence]:
-        """``chosen`` with the answer as other articles state it. When the question asks for a
-        number, date or time and the first quote's marked answer is one, the reader also reads the best sentence of each article
-        not yet stating one that scores nearly as high (``CORROBORATE_SHARE``) and holds a value
-        of that kind (a regex look first, so most questions read nothing more); each it marks is
-        quoted after the quotes that already state the answer. Fills ``spans`` for them."""
+        """``chosen`` with the answer as another article states it. When the question asks for a
+        number, date or time and the first quote's marked answer is one, the reader also reads the
+        best sentence of up to ``CORROBORATE_READS`` articles not yet stating it that score nearly
+        as high (``CORROBORATE_SHARE``) and hold a value of that kind (a regex look first, so most
+        questions read nothing more); each it marks is quoted after the quotes that already state
+        the answer. Fills ``spans`` for them."""
         wanted = sides.asks_for(question)
-        if wanted is None:  # a name: every sentence names something, so there is no cheap look
+        if wanted is None:  # no kind asked (a name, say): every sentence names something, no cheap look
             return chosen
         first = chosen[0]
         start, end = spans[first.sentence]
