@@ -1,5 +1,8 @@
 """Development questions for sources side by side (benchmarks/sources_dev/): settings are chosen
-on these, never on tests/gold_sources.py. Labels as there: agree, differ, one."""
+on these, never on tests/gold_sources.py. Labels as there: agree, differ, one.
+
+Two invented events: a warehouse fire in Ostberg (four outlets) and a train derailment near
+Varnby (four more, added later and written, like the first, before any question was run)."""
 
 DEV_QUESTIONS = [
     ("How many firefighters fought the fire?", "differ"),  # more than 60 (Tribune) vs sixty-five (Courier): 60 != 65
@@ -16,4 +19,18 @@ DEV_QUESTIONS = [
     ("When was the warehouse built?", "one"),  # 1972
     ("Was the fire set on purpose?", "one"),  # police ruled out arson
     ("Who runs the company?", "one"),  # Per Lindqvist
+    ("How many people were on board the train?", "agree"),  # 148 (Nordic Times, Varnby Herald)
+    ("How many people were hurt in the derailment?", "differ"),  # eleven (Nordic Times) vs 14 (East Wire)
+    ("What time did the train derail?", "differ"),  # 7:12 a.m. (Nordic Times) vs 7:15 a.m. (East Wire)
+    ("How fast was the train going?", "differ"),  # 95 km/h (East Wire) vs 80 km/h (Radio Varnby)
+    ("Who was the driver?", "agree"),  # Anders Holm (Varnby Herald, Radio Varnby)
+    ("Which company runs the trains?", "agree"),  # Nordline (Nordic Times, Varnby Herald, Radio Varnby)
+    ("On what day did the train derail?", "agree"),  # June 3, 2025 (Nordic Times), June 3 (East Wire)
+    ("What caused the derailment?", "one"),  # a broken rail (Varnby Herald)
+    ("How old is the driver?", "one"),  # 41 (Varnby Herald)
+    ("How long will the line be closed?", "one"),  # until Friday (Varnby Herald)
+    ("How much will the repairs cost?", "one"),  # 12 million kronor (East Wire)
+    ("Who is investigating the accident?", "agree"),  # the Accident Investigation Board (Nordic Times, East Wire)
+    ("How many carriages came off the track?", "one"),  # two of four (Nordic Times); "both" (Radio Varnby) is no number
+    ("How long had the driver worked for the company?", "one"),  # nine years (Radio Varnby)
 ]
