@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askdefector.compare import asks_for, compare, describe, same, side_by_side, states, value_of
+from askdefector.compare import asks_for, compare, describe, holds, same, side_by_side, states, value_of
 from askdefector.dates import dateline, iso
 from askdefector.types import Quote
 
@@ -84,6 +84,8 @@ def test_a_sentence_is_read_to_corroborate_only_when_it_states_a_value_of_the_ki
     assert states("It broke out at about 9:30 p.m.", time) and not states("It broke out on Friday.", time)
     assert states("It ran aground on 3 March.", day) and states("It was built in 1998.", day)
     assert not states("It ran aground on Friday.", day)
+    assert holds("The train was running at 80 km/h.", "number") and not holds("It left at 7:15 a.m.", "number")
+    assert holds("It left at 7:15 a.m.", "time") and holds("It was built in 1972.", "date") and not holds("On Tuesday.", "date")
 
 
 def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import askdefector
-from askdefector.compare import describe
+from askdefector.compare import asks_for, describe, value_of
 from askdefector.render import answer_dict
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1] / "benchmarks")]
@@ -67,3 +67,22 @@ def test_dated_quotes_come_oldest_first(asked):
             dates = [answer.quotes[s.quote].date for statements in answer.agreement.values for s in statements]
             members = sorted(s.quote for statements in answer.agreement.values for s in statements)
             assert all(dates) and [answer.quotes[i].date for i in members] == sorted(dates)
+
+
+def test_a_question_for_a_number_date_or_time_is_answered_first_by_a_quote_marking_one(asked, sources_kb):
+    """When any quote marks an answer of the kind asked ("how many": a number), the first does."""
+    checked = 0
+    for question, _, answer in asked:
+        wanted = asks_for(question)
+        if wanted is None or not answer.found:
+            continue
+        kinds = []
+        for quote in answer.quotes:
+            marked = quote.answer_start is not None and value_of(
+                sources_kb.document(quote.doc_id).text[quote.answer_start : quote.answer_end], wanted
+            )
+            kinds.append(bool(marked) and marked.kind == wanted)
+        if any(kinds):
+            assert kinds[0], (question, [q.text for q in answer.quotes])
+            checked += 1
+    assert checked

@@ -161,6 +161,17 @@ def comparable(a: Value, b: Value) -> bool:
     return a.kind == b.kind and (a.kind != "number" or a.key[0] == b.key[0])
 
 
+def holds(text: str, wanted: str) -> bool:
+    """Whether ``text`` holds a value of the kind ``wanted`` ("number", "date", "time"): a cheap
+    look before the reader reads it."""
+    if wanted == "time":
+        return time_of(text) is not None
+    if wanted == "date":
+        return date_of(text) is not None or any(1000 <= int(m.group()) <= 2999 for m in _YEAR.finditer(text))
+    times = [m.span() for m in _TIME.finditer(text)]
+    return any(not any(x <= m.start() < y for x, y in times) for m in _NUMBER.finditer(text))
+
+
 def states(text: str, first: Value) -> bool:
     """Whether ``text`` (a candidate sentence) holds a value that could be compared with ``first``:
     a cheap look, before the reader reads it, for a number of the same measure, a date or a time."""

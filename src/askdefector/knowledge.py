@@ -35,6 +35,7 @@ HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
 CORROBORATE_SHARE = 0.55  # another article's sentence scoring this share of the first quote's is read to corroborate
 CORROBORATE_READS = 1  # ... at most this many (a read costs a few ms)
 READ_CANDIDATES = 16  # stage 5's best sentences that the reader reads
+TYPED_READS = 2  # ... of them read when no quote marks a value of the kind asked (a number, a date)
 NEAREST = 100  # with an approximate index: candidates from each ranking that are scored in full
 # Lone surrogates: how Python hands over bytes that are not UTF-8 (command-line arguments); no
 # tokenizer or UTF-8 output takes them.
@@ -300,10 +301,15 @@ class KnowledgeBase:
             found = confidence >= answering.DECLINE_BELOW
             if self.reader is not None:  # the reader judges the chosen quotes and marks their answers
                 judged, spans = self._judge(reader, asked, chosen)
-                confidence = next(c.score for c in judged if c.sentence == chosen[0].sentence)
+                probability = {c.sentence: c.score for c in judged}
                 spans = spans if found else {}
+                if found:
+                    chosen = self._typed_first(reader, asked, question, ranked, chosen, places, spans, probability, k)
+                confidence = probability[chosen[0].sentence]
                 if chosen[0].sentence in spans and k > 1:
-                    chosen = self._corroborate(reader, asked, question, ranked, chosen, places, spans, k)
+                    chosen = self._corroborate(reader, asked, question, chosen, places, spans, k)
+                    missing = [c.passage for c in chosen if c.passage not in passages]
+                    passages.update(zip(missing, reader.passages(missing)))
         low = found and self.reader is not None and confidence < self.reader.threshold
         quotes = tuple(self._quote(reader, asked.sentences, c, passages[c.passage], spans.get(c.sentence)) for c in chosen)
         agreement = None
@@ -332,17 +338,21 @@ class KnowledgeBase:
         """What the question found, the sentences of the best few passages by stage 5's score,
         and those passages by store id."""
         asked = self._rank(reader, question, history)
+        ids = [int(i) for i in asked.scores.passages[asked.top[:CANDIDATE_PASSAGES]]]
+        passages = dict(zip(ids, reader.passages(ids)))
+        return asked, self._scored(asked, CANDIDATE_PASSAGES), passages
+
+    @staticmethod
+    def _scored(asked: _Question, count: int) -> list[answering.ScoredSentence]:
+        """The sentences of the best ``count`` passages by stage 5's score, best first."""
         scores = asked.scores
         best: dict[int, tuple[int, float]] = {}
-        tops = asked.top[:CANDIDATE_PASSAGES]
-        for p in tops:
+        for p in asked.top[:count]:
             passage, fused = int(scores.passages[p]), float(scores.fused[p])
             for s in asked.members[int(p)]:
                 if s not in best or best[s][1] < fused:
                     best[s] = (passage, fused)
-        ids = [int(i) for i in scores.passages[tops]]
-        passages = dict(zip(ids, reader.passages(ids)))
-        return asked, answering.score_sentences(best, asked.evidence), passages
+        return answering.score_sentences(best, asked.evidence)
 
     def _judge(
         self, reader: Reader, asked: _Question, considered: Sequence[answering.ScoredSentence]
@@ -367,7 +377,7 @@ class KnowledgeBase:
         order = sorted(range(len(judged)), key=lambda i: (-judged[i].score, i))  # ties: stage 5's order
         return [judged[i] for i in order], spans
 
-    def _corroborate(
+    def _typed_first(
         self,
         reader: Reader,
         asked: _Question,
@@ -376,28 +386,67 @@ class KnowledgeBase:
         chosen: list[answering.ScoredSentence],
         places: dict[int, tuple[str, int]],
         spans: dict[int, tuple[int, int]],
+        probability: dict[int, float],
+        k: int,
+    ) -> list[answering.ScoredSentence]:
+        """``chosen`` with the first quote whose marked answer is of the kind the question asks for
+        (a number for "how many", a time for "what time") moved first, when the first is not: the
+        reader marked "Thursday" for "What time did it start?", a later quote marked "7:12 a.m".
+        When none is, the reader also reads the best ``TYPED_READS`` candidates holding a value of
+        that kind (a regex look first). Fills ``spans`` and ``probability`` for them."""
+        wanted = sides.asks_for(question)
+        if wanted is None:
+            return chosen
+        typed = [c for c in chosen if c.sentence in spans and _holds(reader, places, spans, c.sentence, wanted)]
+        if typed:
+            first = typed[0]
+        else:
+            read = {c.sentence for c in chosen}
+            more = [c for c in ranked[:READ_CANDIDATES] if c.sentence not in read and sides.holds(asked.read[c.sentence][1], wanted)]
+            if not more:
+                return chosen
+            judged, found = self._judge(reader, asked, more[:TYPED_READS])
+            probability.update((c.sentence, c.score) for c in judged)
+            spans.update(found)
+            first = next((c for c in more[:TYPED_READS] if c.sentence in found and _holds(reader, places, spans, c.sentence, wanted)), None)
+            if first is None:
+                return chosen
+        where = places[first.sentence]
+        return [first, *(c for c in chosen if places[c.sentence] != where)][:k]  # one quote per paragraph
+
+    def _corroborate(
+        self,
+        reader: Reader,
+        asked: _Question,
+        question: str,
+        chosen: list[answering.ScoredSentence],
+        places: dict[int, tuple[str, int]],
+        spans: dict[int, tuple[int, int]],
         k: int,
     ) -> list[answering.ScoredSentence]:
         """``chosen`` with the answer as another article states it. When the question asks for a
         number, date or time and the first quote's marked answer is one, the reader also reads the
-        best sentence of up to ``CORROBORATE_READS`` articles not yet stating it that score nearly
-        as high (``CORROBORATE_SHARE``) and hold a value of that kind (a regex look first, so most
-        questions read nothing more); each it marks is quoted after the quotes that already state
-        the answer. Fills ``spans`` for them."""
+        best sentence of up to ``CORROBORATE_READS`` articles not yet stating it, among the sentences
+        of the ``RERANK_DEPTH`` best passages, that score nearly as high (``CORROBORATE_SHARE``) and
+        hold a value of that kind and measure (a regex look first, so most questions read nothing
+        more); each it marks is quoted after the quotes that already state the answer. Fills
+        ``spans`` for them."""
         wanted = sides.asks_for(question)
         if wanted is None:  # no kind asked (a name, say): every sentence names something, no cheap look
             return chosen
         first = chosen[0]
         start, end = spans[first.sentence]
         value = sides.value_of(reader.document(places[first.sentence][0]).text[start:end], wanted)
-        if value is None:
+        if value is None or value.kind != wanted:
             return chosen
-        stating = {places[c.sentence][0] for c in chosen if c.sentence in spans}
-        read = {c.sentence for c in chosen}
+        stating = [c for c in chosen if c.sentence in spans and _holds(reader, places, spans, c.sentence, wanted)]
+        quoted = {places[c.sentence] for c in chosen}
         others: dict[str, answering.ScoredSentence] = {}
-        for c in ranked[:READ_CANDIDATES]:
+        for c in self._scored(asked, RERANK_DEPTH)[:READ_CANDIDATES]:
             doc = places[c.sentence][0]
-            if doc in stating or doc in others or c.sentence in read or c.score < CORROBORATE_SHARE * first.score:
+            if doc in others or places[c.sentence] in quoted or c.score < CORROBORATE_SHARE * first.score:
+                continue
+            if any(places[s.sentence][0] == doc for s in stating):
                 continue
             if sides.states(asked.read[c.sentence][1], value):
                 others[doc] = c
@@ -408,8 +457,7 @@ class KnowledgeBase:
         _, found = self._judge(reader, asked, list(others.values()))
         spans.update(found)
         added = [c for c in others.values() if c.sentence in found]
-        marked = [c for c in chosen[1:] if c.sentence in spans]
-        return [first, *marked, *added, *(c for c in chosen[1:] if c.sentence not in spans)][:k]
+        return [*stating, *added, *(c for c in chosen if c not in stating)][:k]
 
     @staticmethod
     def _quote(
@@ -439,6 +487,15 @@ class KnowledgeBase:
             answer_end=answer[1] if answer else None,
             date=doc.date,
         )
+
+
+def _holds(
+    reader: Reader, places: dict[int, tuple[str, int]], spans: dict[int, tuple[int, int]], sentence: int, wanted: str
+) -> bool:
+    """Whether the answer marked in ``sentence`` is a value of the kind ``wanted``."""
+    start, end = spans[sentence]
+    value = sides.value_of(reader.document(places[sentence][0]).text[start:end], wanted)
+    return value is not None and value.kind == wanted
 
 
 def _fit(question: str) -> tuple[str, str]:
