@@ -161,6 +161,12 @@ def comparable(a: Value, b: Value) -> bool:
     return a.kind == b.kind and (a.kind != "number" or a.key[0] == b.key[0])
 
 
+def _counts(text: str):
+    """The numbers in ``text`` that are not part of a time of day ("9:45 p.m." is no count)."""
+    times = [m.span() for m in _TIME.finditer(text)]
+    return (m for m in _NUMBER.finditer(text) if not any(x <= m.start() < y for x, y in times))
+
+
 def holds(text: str, wanted: str) -> bool:
     """Whether ``text`` holds a value of the kind ``wanted`` ("number", "date", "time"): a cheap
     look before the reader reads it."""
@@ -168,24 +174,18 @@ def holds(text: str, wanted: str) -> bool:
         return time_of(text) is not None
     if wanted == "date":
         return date_of(text) is not None or any(1000 <= int(m.group()) <= 2999 for m in _YEAR.finditer(text))
-    times = [m.span() for m in _TIME.finditer(text)]
-    return any(not any(x <= m.start() < y for x, y in times) for m in _NUMBER.finditer(text))
+    return any(True for _ in _counts(text))
 
 
 def states(text: str, first: Value) -> bool:
     """Whether ``text`` (a candidate sentence) holds a value that could be compared with ``first``:
     a cheap look, before the reader reads it, for a number of the same measure, a date or a time."""
-    if first.kind == "time":
-        return time_of(text) is not None
-    if first.kind == "date":
-        return date_of(text) is not None or any(1000 <= int(m.group()) <= 2999 for m in _YEAR.finditer(text))
-    if first.kind == "number":
-        times = [m.span() for m in _TIME.finditer(text)]
-        for m in _NUMBER.finditer(text):
-            if not any(x <= m.start() < y for x, y in times):
-                value = value_of(text[m.start() : m.end() + 24], "number")
-                if value is not None and comparable(value, first):
-                    return True
+    if first.kind != "number":
+        return first.kind in ("time", "date") and holds(text, first.kind)
+    for m in _counts(text):
+        value = value_of(text[m.start() : m.end() + 24], "number")
+        if value is not None and comparable(value, first):
+            return True
     return False
 
 

@@ -303,11 +303,12 @@ class KnowledgeBase:
                 judged, spans = self._judge(reader, asked, chosen)
                 probability = {c.sentence: c.score for c in judged}
                 spans = spans if found else {}
-                if found:
-                    chosen = self._typed_first(reader, asked, question, ranked, chosen, places, spans, probability, k)
+                wanted = sides.asks_for(question)  # a number, date or time; None for names and the rest
+                if found and wanted is not None:
+                    chosen = self._typed_first(reader, asked, wanted, ranked, chosen, places, spans, probability, k)
                 confidence = probability[chosen[0].sentence]
-                if chosen[0].sentence in spans and k > 1:
-                    chosen = self._corroborate(reader, asked, question, chosen, places, spans, k)
+                if wanted is not None and chosen[0].sentence in spans and k > 1:
+                    chosen = self._corroborate(reader, asked, wanted, chosen, places, spans, k)
                     missing = [c.passage for c in chosen if c.passage not in passages]
                     passages.update(zip(missing, reader.passages(missing)))
         low = found and self.reader is not None and confidence < self.reader.threshold
@@ -381,7 +382,7 @@ class KnowledgeBase:
         self,
         reader: Reader,
         asked: _Question,
-        question: str,
+        wanted: str,
         ranked: Sequence[answering.ScoredSentence],
         chosen: list[answering.ScoredSentence],
         places: dict[int, tuple[str, int]],
@@ -389,14 +390,11 @@ class KnowledgeBase:
         probability: dict[int, float],
         k: int,
     ) -> list[answering.ScoredSentence]:
-        """``chosen`` with the first quote whose marked answer is of the kind the question asks for
-        (a number for "how many", a time for "what time") moved first, when the first is not: the
-        reader marked "Thursday" for "What time did it start?", a later quote marked "7:12 a.m".
-        When none is, the reader also reads the best ``TYPED_READS`` candidates holding a value of
-        that kind (a regex look first). Fills ``spans`` and ``probability`` for them."""
-        wanted = sides.asks_for(question)
-        if wanted is None:
-            return chosen
+        """``chosen`` with the first quote whose marked answer is of the kind ``wanted`` (a number
+        for "how many", a time for "what time") moved first, when the first is not: the reader
+        marked "Thursday" for "What time did it start?", a later quote marked "7:12 a.m". When
+        none is, the reader also reads the best ``TYPED_READS`` candidates holding a value of that
+        kind (a regex look first). Fills ``spans`` and ``probability`` for them."""
         typed = [c for c in chosen if c.sentence in spans and _holds(reader, places, spans, c.sentence, wanted)]
         if typed:
             first = typed[0]
@@ -405,10 +403,10 @@ class KnowledgeBase:
             more = [c for c in ranked[:READ_CANDIDATES] if c.sentence not in read and sides.holds(asked.read[c.sentence][1], wanted)]
             if not more:
                 return chosen
-            judged, found = self._judge(reader, asked, more[:TYPED_READS])
+            judged, marked = self._judge(reader, asked, more[:TYPED_READS])
             probability.update((c.sentence, c.score) for c in judged)
-            spans.update(found)
-            first = next((c for c in more[:TYPED_READS] if c.sentence in found and _holds(reader, places, spans, c.sentence, wanted)), None)
+            spans.update(marked)
+            first = next((c for c in more[:TYPED_READS] if c.sentence in marked and _holds(reader, places, spans, c.sentence, wanted)), None)
             if first is None:
                 return chosen
         where = places[first.sentence]
@@ -418,35 +416,31 @@ class KnowledgeBase:
         self,
         reader: Reader,
         asked: _Question,
-        question: str,
+        wanted: str,
         chosen: list[answering.ScoredSentence],
         places: dict[int, tuple[str, int]],
         spans: dict[int, tuple[int, int]],
         k: int,
     ) -> list[answering.ScoredSentence]:
-        """``chosen`` with the answer as another article states it. When the question asks for a
-        number, date or time and the first quote's marked answer is one, the reader also reads the
+        """``chosen`` with the answer as another article states it. When the first quote's marked
+        answer is a value of the kind ``wanted`` (a number, date or time), the reader also reads the
         best sentence of up to ``CORROBORATE_READS`` articles not yet stating it, among the sentences
         of the ``RERANK_DEPTH`` best passages, that score nearly as high (``CORROBORATE_SHARE``) and
         hold a value of that kind and measure (a regex look first, so most questions read nothing
         more); each it marks is quoted after the quotes that already state the answer. Fills
         ``spans`` for them."""
-        wanted = sides.asks_for(question)
-        if wanted is None:  # no kind asked (a name, say): every sentence names something, no cheap look
-            return chosen
         first = chosen[0]
         start, end = spans[first.sentence]
         value = sides.value_of(reader.document(places[first.sentence][0]).text[start:end], wanted)
         if value is None or value.kind != wanted:
             return chosen
         stating = [c for c in chosen if c.sentence in spans and _holds(reader, places, spans, c.sentence, wanted)]
+        done = {places[c.sentence][0] for c in stating}  # articles already stating it
         quoted = {places[c.sentence] for c in chosen}
         others: dict[str, answering.ScoredSentence] = {}
         for c in self._scored(asked, RERANK_DEPTH)[:READ_CANDIDATES]:
             doc = places[c.sentence][0]
-            if doc in others or places[c.sentence] in quoted or c.score < CORROBORATE_SHARE * first.score:
-                continue
-            if any(places[s.sentence][0] == doc for s in stating):
+            if doc in done or doc in others or places[c.sentence] in quoted or c.score < CORROBORATE_SHARE * first.score:
                 continue
             if sides.states(asked.read[c.sentence][1], value):
                 others[doc] = c
