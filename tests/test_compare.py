@@ -84,6 +84,9 @@ def test_a_sentence_is_read_to_corroborate_only_when_it_states_a_value_of_the_ki
     assert states("It broke out at about 9:30 p.m.", time) and not states("It broke out on Friday.", time)
     assert states("It ran aground on 3 March.", day) and states("It was built in 1998.", day)
     assert not states("It ran aground on Friday.", day)
+    holder = value_of("Karin Dahl", None)
+    assert states("Karin Dahl, the engineer, expects four weeks.", holder) and states("Dahl said so.", holder)
+    assert not states("The dahlias bloomed.", holder) and not states("Karin Berg said so.", holder)
     assert holds("The train was running at 80 km/h.", "number") and not holds("It left at 7:15 a.m.", "number")
     assert holds("It left at 7:15 a.m.", "time") and holds("It was built in 1972.", "date") and not holds("On Tuesday.", "date")
 

@@ -86,3 +86,27 @@ def test_a_question_for_a_number_date_or_time_is_answered_first_by_a_quote_marki
             assert kinds[0], (question, [q.text for q in answer.quotes])
             checked += 1
     assert checked
+
+
+BRIDGE = {
+    "city-post.md": "---\ntitle: Bridge closed after crack found\noutlet: City Post\ndate: 2025-02-01\n---\n"
+    "The Elm Street bridge was closed on Friday after inspectors found a crack in one of its beams.\n\n"
+    "The inspection was led by engineer Karin Dahl, who said the bridge would stay shut for a month.\n\n"
+    "About 9,000 cars cross the bridge each day.\n",
+    "river-news.md": "---\ntitle: Elm Street bridge shut for repairs\noutlet: River News\ndate: 2025-02-02\n---\n"
+    "Drivers face detours after the city shut the Elm Street bridge.\n\n"
+    "Karin Dahl, the engineer who found the crack, expects repairs to take four weeks.\n\n"
+    "The bridge opened in 1961.\n",
+}
+
+
+def test_a_name_is_corroborated_by_the_other_outlet_that_names_the_same_person(tmp_path):
+    """The second outlet's sentence is far from the question's words ("led the inspection") but
+    names the same engineer: it is read, and the two outlets agree on her name."""
+    for name, text in BRIDGE.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    kb = askdefector.open(tmp_path, cache_dir=tmp_path / "cache")
+    answer = kb.ask("Who led the inspection?")
+    assert answer.agreement is not None and answer.agreement.kind == "agree", [q.text for q in answer.quotes]
+    assert describe(answer.agreement) == "City Post and River News agree: Karin Dahl"
+    assert labelled(kb.ask("How many cars cross the bridge?")) == "one"

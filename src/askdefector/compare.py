@@ -179,7 +179,10 @@ def holds(text: str, wanted: str) -> bool:
 
 def states(text: str, first: Value) -> bool:
     """Whether ``text`` (a candidate sentence) holds a value that could be compared with ``first``:
-    a cheap look, before the reader reads it, for a number of the same measure, a date or a time."""
+    a cheap look, before the reader reads it, for a number of the same measure, a date, a time,
+    or the name's last word ("Holm" for "Anders Holm")."""
+    if first.kind == "words":
+        return any(m.group()[0].isupper() for m in re.finditer(rf"\b{re.escape(first.key[1])}\b", text, re.I))
     if first.kind != "number":
         return first.kind in ("time", "date") and holds(text, first.kind)
     for m in _counts(text):

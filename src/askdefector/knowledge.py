@@ -307,7 +307,7 @@ class KnowledgeBase:
                 if found and wanted is not None:
                     chosen = self._typed_first(reader, asked, wanted, ranked, chosen, places, spans, probability, k)
                 confidence = probability[chosen[0].sentence]
-                if wanted is not None and chosen[0].sentence in spans and k > 1:
+                if chosen[0].sentence in spans and k > 1:
                     chosen = self._corroborate(reader, asked, wanted, chosen, places, spans, k)
                     missing = [c.passage for c in chosen if c.passage not in passages]
                     passages.update(zip(missing, reader.passages(missing)))
@@ -416,23 +416,23 @@ class KnowledgeBase:
         self,
         reader: Reader,
         asked: _Question,
-        wanted: str,
+        wanted: str | None,
         chosen: list[answering.ScoredSentence],
         places: dict[int, tuple[str, int]],
         spans: dict[int, tuple[int, int]],
         k: int,
     ) -> list[answering.ScoredSentence]:
         """``chosen`` with the answer as another article states it. When the first quote's marked
-        answer is a value of the kind ``wanted`` (a number, date or time), the reader also reads the
-        best sentence of up to ``CORROBORATE_READS`` articles not yet stating it, among the sentences
-        of the ``RERANK_DEPTH`` best passages, that score nearly as high (``CORROBORATE_SHARE``) and
-        hold a value of that kind and measure (a regex look first, so most questions read nothing
-        more); each it marks is quoted after the quotes that already state the answer. Fills
-        ``spans`` for them."""
+        answer is a value of the kind ``wanted`` (a number, date or time), or a name when no kind
+        is asked, the reader also reads the best sentence of up to ``CORROBORATE_READS`` articles
+        not yet stating it, among the sentences of the ``RERANK_DEPTH`` best passages, that hold a
+        value of that kind and measure and score nearly as high (``CORROBORATE_SHARE``), or that
+        hold the name's last word (a regex look first, so most questions read nothing more). Each
+        it marks (for a name: with the same name) is quoted after the quotes already stating the
+        answer. Fills ``spans`` for them."""
         first = chosen[0]
-        start, end = spans[first.sentence]
-        value = sides.value_of(reader.document(places[first.sentence][0]).text[start:end], wanted)
-        if value is None or value.kind != wanted:
+        value = _value(reader, places, spans, first.sentence, wanted)
+        if value is None or value.kind != (wanted or "words"):
             return chosen
         stating = [c for c in chosen if c.sentence in spans and _holds(reader, places, spans, c.sentence, wanted)]
         done = {places[c.sentence][0] for c in stating}  # articles already stating it
@@ -440,8 +440,10 @@ class KnowledgeBase:
         others: dict[str, answering.ScoredSentence] = {}
         for c in self._scored(asked, RERANK_DEPTH)[:READ_CANDIDATES]:
             doc = places[c.sentence][0]
-            if doc in done or doc in others or places[c.sentence] in quoted or c.score < CORROBORATE_SHARE * first.score:
+            if doc in done or doc in others or places[c.sentence] in quoted:
                 continue
+            if value.kind != "words" and c.score < CORROBORATE_SHARE * first.score:
+                continue  # a name is a close enough look of its own; a number needs the score too
             if sides.states(asked.read[c.sentence][1], value):
                 others[doc] = c
                 if len(others) == CORROBORATE_READS:
@@ -450,7 +452,7 @@ class KnowledgeBase:
             return chosen
         _, found = self._judge(reader, asked, list(others.values()))
         spans.update(found)
-        added = [c for c in others.values() if c.sentence in found]
+        added = [c for c in others.values() if c.sentence in found and (value.kind != "words" or _names(value, reader, places, spans, c.sentence))]
         return [*stating, *added, *(c for c in chosen if c not in stating)][:k]
 
     @staticmethod
@@ -483,13 +485,28 @@ class KnowledgeBase:
         )
 
 
-def _holds(
-    reader: Reader, places: dict[int, tuple[str, int]], spans: dict[int, tuple[int, int]], sentence: int, wanted: str
-) -> bool:
-    """Whether the answer marked in ``sentence`` is a value of the kind ``wanted``."""
+def _value(
+    reader: Reader, places: dict[int, tuple[str, int]], spans: dict[int, tuple[int, int]], sentence: int, wanted: str | None
+) -> sides.Value | None:
+    """The answer marked in ``sentence`` read as a value for a question asking for ``wanted``."""
     start, end = spans[sentence]
-    value = sides.value_of(reader.document(places[sentence][0]).text[start:end], wanted)
-    return value is not None and value.kind == wanted
+    return sides.value_of(reader.document(places[sentence][0]).text[start:end], wanted)
+
+
+def _holds(
+    reader: Reader, places: dict[int, tuple[str, int]], spans: dict[int, tuple[int, int]], sentence: int, wanted: str | None
+) -> bool:
+    """Whether the answer marked in ``sentence`` is a value of the kind ``wanted`` (a name when None)."""
+    value = _value(reader, places, spans, sentence, wanted)
+    return value is not None and value.kind == (wanted or "words")
+
+
+def _names(
+    name: sides.Value, reader: Reader, places: dict[int, tuple[str, int]], spans: dict[int, tuple[int, int]], sentence: int
+) -> bool:
+    """Whether the answer marked in ``sentence`` is the same name as ``name``."""
+    value = _value(reader, places, spans, sentence, None)
+    return value is not None and sides.same(name, value)
 
 
 def _fit(question: str) -> tuple[str, str]:
