@@ -88,25 +88,36 @@ def test_a_question_for_a_number_date_or_time_is_answered_first_by_a_quote_marki
     assert checked
 
 
+
 BRIDGE = {
     "city-post.md": "---\ntitle: Bridge closed after crack found\noutlet: City Post\ndate: 2025-02-01\n---\n"
-    "The Elm Street bridge was closed on Friday after inspectors found a crack in one of its beams.\n\n"
+    "The Elm Street bridge was closed at 6:15 a.m. on Friday after inspectors found a crack in one of its beams.\n\n"
     "The inspection was led by engineer Karin Dahl, who said the bridge would stay shut for a month.\n\n"
     "About 9,000 cars cross the bridge each day.\n",
     "river-news.md": "---\ntitle: Elm Street bridge shut for repairs\noutlet: River News\ndate: 2025-02-02\n---\n"
     "Drivers face detours after the city shut the Elm Street bridge.\n\n"
+    "Police stopped the traffic at about 6 a.m.\n\n"
     "Karin Dahl, the engineer who found the crack, expects repairs to take four weeks.\n\n"
     "The bridge opened in 1961.\n",
 }
 
 
-def test_a_name_is_corroborated_by_the_other_outlet_that_names_the_same_person(tmp_path):
-    """The second outlet's sentence is far from the question's words ("led the inspection") but
-    names the same engineer: it is read, and the two outlets agree on her name."""
+@pytest.fixture(scope="module")
+def bridge_kb(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bridge")
     for name, text in BRIDGE.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    kb = askdefector.open(tmp_path, cache_dir=tmp_path / "cache")
-    answer = kb.ask("Who led the inspection?")
-    assert answer.agreement is not None and answer.agreement.kind == "agree", [q.text for q in answer.quotes]
+        (folder / name).write_text(text, encoding="utf-8")
+    return askdefector.open(folder, cache_dir=folder / "cache")
+
+
+def test_a_name_or_a_time_is_corroborated_from_a_sentence_in_other_words(bridge_kb):
+    """The second outlet's sentences share few of the question's words ("led the inspection",
+    "closed") but name the same engineer, or give a time of day: each is read, and the line says
+    whether the outlets agree."""
+    answer = bridge_kb.ask("Who led the inspection?")
+    assert answer.agreement is not None, [q.text for q in answer.quotes]
     assert describe(answer.agreement) == "City Post and River News agree: Karin Dahl"
-    assert labelled(kb.ask("How many cars cross the bridge?")) == "one"
+    answer = bridge_kb.ask("What time was the bridge closed?")
+    assert answer.agreement is not None and answer.agreement.kind == "differ", [q.text for q in answer.quotes]
+    assert "(City Post)" in describe(answer.agreement) and "about 6 a.m (River News)" in describe(answer.agreement)
+    assert labelled(bridge_kb.ask("How many cars cross the bridge?")) == "one"

@@ -427,7 +427,8 @@ class KnowledgeBase:
         is asked, the reader also reads the best sentence of up to ``CORROBORATE_READS`` articles
         not yet stating it, among the sentences of the ``RERANK_DEPTH`` best passages, that hold a
         value of that kind and measure and score nearly as high (``CORROBORATE_SHARE``), or that
-        hold the name's last word (a regex look first, so most questions read nothing more). Each
+        hold a time of day or the name's last word at any score (rare in text, they are a close
+        enough look of their own); a regex look first, so most questions read nothing more. Each
         it marks (for a name: with the same name) is quoted after the quotes already stating the
         answer. Fills ``spans`` for them."""
         first = chosen[0]
@@ -442,8 +443,8 @@ class KnowledgeBase:
             doc = places[c.sentence][0]
             if doc in done or doc in others or places[c.sentence] in quoted:
                 continue
-            if value.kind != "words" and c.score < CORROBORATE_SHARE * first.score:
-                continue  # a name is a close enough look of its own; a number needs the score too
+            if value.kind not in ("words", "time") and c.score < CORROBORATE_SHARE * first.score:
+                continue
             if sides.states(asked.read[c.sentence][1], value):
                 others[doc] = c
                 if len(others) == CORROBORATE_READS:
