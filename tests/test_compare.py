@@ -14,6 +14,8 @@ TEXTS = {
     "c": "A spokesman said six people were hurt on March 4.",
     "d": "The damage is estimated at 8 million euros.",
     "e": "The fire burned for 14 hours before it was brought under control.",
+    "f": "It broke out at about 9:30 p.m. on the third floor, the brigade said.",
+    "g": "The alarm came at 21:30, firefighters said.",
 }
 
 
@@ -98,6 +100,17 @@ def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():
     assert describe(agreement) == "Gazette and Wire agree: 5 (Gazette: at least five)"
     (first, second) = agreement.values[0]
     assert TEXTS["a"][first.start : first.end] == first.text == "at least five" and second.quote == 1
+
+
+def test_a_date_or_time_is_shown_without_the_words_the_span_runs_on_into():
+    quotes = [quote("a", "March 3, 2025.", "Gazette"), quote("b", "3 March.", "Wire")]
+    agreement = compare("When were people hurt?", quotes, [TEXTS[q.doc_id] for q in quotes])
+    assert describe(agreement) == "Gazette and Wire agree: 3 March (Gazette: March 3, 2025)"
+    timed = [quote("f", "9:30 p.m. on the third floor", "Radio"), quote("g", "21:30, firefighters", "Signal")]
+    agreement = compare("What time did it break out?", timed, [TEXTS[q.doc_id] for q in timed])
+    assert describe(agreement) == "Radio and Signal agree: 21:30 (Radio: about 9:30 p.m.)"
+    (first, _), = agreement.values
+    assert TEXTS["f"][first.start : first.end] == first.text
 
 
 def test_differing_sources_are_each_named_with_their_value():

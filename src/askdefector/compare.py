@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .dates import ISO_DATE, date_of
+from .dates import ISO_DATE, date_of, find_date
 from .types import Agreement, Quote, Statement
 
 _TIME = re.compile(  # 11:40 p.m. / 10.15 pm / 9 a.m. / 23:15
@@ -192,6 +192,23 @@ def states(text: str, first: Value) -> bool:
     return False
 
 
+def narrowed(document_text: str, start: int, end: int, value: Value) -> tuple[int, int]:
+    """The part of a span that states a date or a time of day ("June 3" of "June 3 was travelling
+    at 95 km/h"), as document offsets; any other value's span whole."""
+    span = document_text[start:end]
+    if value.kind == "time":
+        found = _TIME.search(document_text[start : end + 3])  # "p.m" of a span takes its last dot
+        found = found if found and found.start() < len(span) else None
+        at = found.span() if found else None
+    elif value.kind == "date":
+        day = find_date(span)
+        year = re.search(rf"\b{value.key[0]}\b", span)
+        at = day[1] if day else year.span() if year else None
+    else:
+        at = None
+    return (start + at[0], start + at[1]) if at else (start, end)
+
+
 def shown(document_text: str, start: int, end: int) -> tuple[int, int]:
     """Where the value is shown from: the span, taking in a qualifier that stands just before it
     ("at least five"), as document offsets."""
@@ -214,7 +231,7 @@ def compare(question: str, quotes: Sequence[Quote], texts: Sequence[str]) -> Agr
         if value is None:
             continue
         seen.add(quote.doc_id)
-        start, end = shown(text, quote.answer_start, quote.answer_end)
+        start, end = shown(text, *narrowed(text, quote.answer_start, quote.answer_end, value))
         stated.append((value, Statement(i, source_name(quote), text[start:end], start, end)))
     if not stated or stated[0][1].quote != 0:
         return None  # the answer is the first quote: without a value there, nothing is compared

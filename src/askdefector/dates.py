@@ -21,6 +21,12 @@ _DATELINE = re.compile(r"^[A-Z][A-Z .'’-]+(?:,\s*[A-Z][A-Za-z .'’-]+)?,\s+(?
 
 def date_of(text: str) -> tuple[int | None, int, int | None] | None:
     """The first date in ``text`` as (year, month, day), either of year and day possibly None."""
+    found = find_date(text)
+    return found[0] if found else None
+
+
+def find_date(text: str) -> tuple[tuple[int | None, int, int | None], tuple[int, int]] | None:
+    """The first date in ``text`` and where it stands: ((year, month, day), (start, end))."""
     found = []
     for pattern in _DATES:
         m = pattern.search(text)
@@ -29,8 +35,11 @@ def date_of(text: str) -> tuple[int | None, int, int | None] | None:
             number = int(month) if month.isdigit() else _MONTH.get(month[:3])
             day, year = m.groupdict().get("day"), m.groupdict().get("year")
             if number and 1 <= number <= 12 and (day is None or 1 <= int(day) <= 31):
-                found.append((m.start(), (int(year) if year else None, number, int(day) if day else None)))
-    return min(found)[1] if found else None
+                found.append((m.start(), -m.end(), (int(year) if year else None, number, int(day) if day else None)))
+    if not found:
+        return None
+    start, end, day = min(found)
+    return day, (start, -end)
 
 
 def iso(text: str) -> str:
