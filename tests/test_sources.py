@@ -119,5 +119,5 @@ def test_a_name_or_a_time_is_corroborated_from_a_sentence_in_other_words(bridge_
     assert describe(answer.agreement) == "City Post and River News agree: Karin Dahl"
     answer = bridge_kb.ask("What time was the bridge closed?")
     assert answer.agreement is not None and answer.agreement.kind == "differ", [q.text for q in answer.quotes]
-    assert "(City Post)" in describe(answer.agreement) and "about 6 a.m (River News)" in describe(answer.agreement)
+    assert "(City Post)" in describe(answer.agreement) and "about 6 a.m. (River News)" in describe(answer.agreement)
     assert labelled(bridge_kb.ask("How many cars cross the bridge?")) == "one"
