@@ -66,6 +66,8 @@ def test_a_span_without_the_kind_asked_for_is_not_compared():
     assert value_of("a spokeswoman", None) is None  # no name, nothing to compare
     assert value_of("10:15 p.m.", "number") is None  # a time of day is no count or distance
     assert value_of("Friday", "time") is None
+    assert value_of("three of the 212", "number") is None  # two counts: which one answers, the span doesn't say
+    assert value_of("twice a day", "number") is not None
     assert asks_for("How many times was he shot?") == "number"
     assert asks_for("At what time did it sink?") == "time" and asks_for("When did it sink?") == "date"
 

@@ -129,6 +129,8 @@ def value_of(text: str, wanted: str | None) -> Value | None:
         if number and 1000 <= number[0] <= 2999:
             return Value("date", (int(number[0]), None, None))  # a year alone
     elif number is not None and time_of(text) is None and (wanted == "number" or not text[: number[2]].strip()):
+        if len(_amounts(text)) > 1:
+            return None  # "three of the 212": which is the answer, the span doesn't say
         value, unit, at = number
         unit = unit[:-1] if unit.endswith("s") else unit
         if unit in _DURATION:
@@ -165,6 +167,12 @@ def _counts(text: str):
     """The numbers in ``text`` that are not part of a time of day ("9:45 p.m." is no count)."""
     times = [m.span() for m in _TIME.finditer(text)]
     return (m for m in _NUMBER.finditer(text) if not any(x <= m.start() < y for x, y in times))
+
+
+def _amounts(text: str) -> set[float]:
+    """The distinct amounts the counts in ``text`` state; "a" and "an" state none ("90 km an hour")."""
+    found = (number_of(text[m.start() :]) for m in _counts(text) if m.group().lower() not in ("a", "an"))
+    return {number[0] for number in found if number is not None and number[2] == 0}
 
 
 def holds(text: str, wanted: str) -> bool:
