@@ -182,14 +182,14 @@ def test_an_unchanged_corpus_is_answered_from_its_saved_index(tmp_path, monkeypa
     """Nothing is split, hashed or gathered again; a changed article is seen at once; a damaged
     saved index is rebuilt, never served; ``verify`` (what `index` does) checks everything."""
     import askdefector
-    from askdefector import knowledge
+    from askdefector import opening
 
     folder = _corpus(tmp_path / "corpus", {"a.txt": "Ferry\n\nThe ferry leaves at noon.", "b.txt": "Bridge\n\nThe toll is two dollars."})
     cache = tmp_path / "cache"
     first = askdefector.open(folder, cache, embedder=HashEmbedder())
     builds = []
-    real_build = knowledge.build_index
-    monkeypatch.setattr(knowledge, "build_index", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    real_build = opening.build_index
+    monkeypatch.setattr(opening, "build_index", lambda *a, **k: builds.append(1) or real_build(*a, **k))
 
     again = askdefector.open(folder, cache, embedder=HashEmbedder())
     assert builds == [] and again.ask("When does the ferry leave?") == first.ask("When does the ferry leave?")

@@ -3,7 +3,8 @@
 from .corpus import Corpus, CorpusError, load_corpus
 from .embeddings import DEFAULT_MODEL, ModelError
 from .indexing import Index, IndexOutOfDate, IndexReport, build_index
-from .knowledge import KnowledgeBase, open
+from .knowledge import KnowledgeBase
+from .opening import open
 from .types import Answer, Document, Hit, Passage, Quote
 
 __all__ = [

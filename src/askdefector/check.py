@@ -11,9 +11,8 @@ from .corpus import load_corpus
 from .corpus_cache import CorpusRecords
 from .embeddings import DEFAULT_MODEL, Embedder, make_embedder
 from .indexing import IndexOutOfDate
-from .knowledge import default_cache_dir
-from .knowledge import open as open_kb
-from .knowledge import postgres_cache_dir
+from .opening import default_cache_dir, postgres_cache_dir
+from .opening import open as open_kb
 from .stores import StoreError, folder
 from .stores.postgres import is_url
 

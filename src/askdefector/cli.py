@@ -229,7 +229,7 @@ def run_check(args: argparse.Namespace) -> int:
     from .check import check
     from .embeddings import DEFAULT_MODEL
 
-    from .knowledge import default_cache_dir
+    from .opening import default_cache_dir
     from .stores.postgres import is_url, without_password
 
     corpus = args.corpus or default_corpus()
