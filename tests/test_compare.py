@@ -16,6 +16,7 @@ TEXTS = {
     "e": "The fire burned for 14 hours before it was brought under control.",
     "f": "It broke out at about 9:30 p.m. on the third floor, the brigade said.",
     "g": "The alarm came at 21:30, firefighters said.",
+    "h": "At least three of the 212 people on board were hurt, the mayor said.",
 }
 
 
@@ -66,10 +67,15 @@ def test_a_span_without_the_kind_asked_for_is_not_compared():
     assert value_of("a spokeswoman", None) is None  # no name, nothing to compare
     assert value_of("10:15 p.m.", "number") is None  # a time of day is no count or distance
     assert value_of("Friday", "time") is None
-    assert value_of("three of the 212", "number") is None  # two counts: which one answers, the span doesn't say
-    assert value_of("twice a day", "number") is not None
     assert asks_for("How many times was he shot?") == "number"
     assert asks_for("At what time did it sink?") == "time" and asks_for("When did it sink?") == "date"
+
+
+def test_an_answer_holding_two_counts_is_left_out_of_the_comparison():
+    """Which of "three of the 212" answers, the span doesn't say: it neither agrees nor differs."""
+    quotes = [quote("a", "five", "Gazette"), quote("h", "three of the 212", "Post"), quote("b", "5", "Wire")]
+    agreement = compare("How many people were hurt?", quotes, [TEXTS[q.doc_id] for q in quotes])
+    assert describe(agreement) == "Gazette and Wire agree: 5 (Gazette: at least five)"
 
 
 def test_numbers_of_different_measures_are_no_comparison():

@@ -129,8 +129,6 @@ def value_of(text: str, wanted: str | None) -> Value | None:
         if number and 1000 <= number[0] <= 2999:
             return Value("date", (int(number[0]), None, None))  # a year alone
     elif number is not None and time_of(text) is None and (wanted == "number" or not text[: number[2]].strip()):
-        if len(_amounts(text)) > 1:
-            return None  # "three of the 212": which is the answer, the span doesn't say
         value, unit, at = number
         unit = unit[:-1] if unit.endswith("s") else unit
         if unit in _DURATION:
@@ -235,9 +233,10 @@ def compare(question: str, quotes: Sequence[Quote], texts: Sequence[str]) -> Agr
     for i, (quote, text) in enumerate(zip(quotes, texts)):
         if quote.answer_start is None or quote.answer_end is None or quote.doc_id in seen:
             continue
-        value = value_of(text[quote.answer_start : quote.answer_end], wanted)
-        if value is None:
-            continue
+        span = text[quote.answer_start : quote.answer_end]
+        value = value_of(span, wanted)
+        if value is None or (value.kind == "number" and len(_amounts(span)) > 1):
+            continue  # "three of the 212": which number answers, the span doesn't say
         seen.add(quote.doc_id)
         start, end = shown(text, *narrowed(text, quote.answer_start, quote.answer_end, value))
         stated.append((value, Statement(i, source_name(quote), text[start:end], start, end)))
