@@ -65,6 +65,7 @@ def test_different_values_differ(a, b, wanted):
 
 def test_a_span_without_the_kind_asked_for_is_not_compared():
     assert value_of("a spokeswoman", None) is None  # no name, nothing to compare
+    assert value_of("The coast guard", None) is None  # a capital that opens a sentence is no name
     assert value_of("10:15 p.m.", "number") is None  # a time of day is no count or distance
     assert value_of("Friday", "time") is None
     assert asks_for("How many times was he shot?") == "number"

@@ -109,7 +109,7 @@ def words_of(text: str) -> tuple[frozenset[str], str]:
     """A name or phrase as the set of its words (lower case, without titles and little words),
     and its last capitalised word (a surname, a company's last name), or ""."""
     tokens = [re.sub(r"['’]s$", "", t) for t in re.findall(r"[\w’']+", text)]
-    names = [t for t in tokens if t[0].isupper() and t.lower() not in _TITLES]
+    names = [t for t in tokens if t[0].isupper() and t.lower() not in _TITLES | _STOP]  # not "At" of "At least"
     words = frozenset(t.lower() for t in tokens if t.lower() not in _STOP | _TITLES)
     return words, (names[-1].lower() if names else "")
 
