@@ -18,12 +18,16 @@ same loop, so the machine's noise hits both alike; the ratio is the figure to re
    process), and raw embedding of SQuAD texts.
 6. with ``--reader``: ``kb.ask`` as shipped (the reader's confidence and spans), with the reader
    deciding and with stage 5 alone, alternately, on the shipped corpus (both gold sets' questions) and on SQuAD's paragraphs.
+7. with ``--against REV``: ``kb.ask`` of this tree against another commit's (checked out in a
+   temporary git worktree), each in a process of its own, the two taken alternately ``--runs``
+   times, on the same questions as part 6: what a change costs, apart from the machine's noise.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -159,6 +163,67 @@ def reader_vs_stage5(runs: int, cache: Path, squad_path: Path) -> dict:
     return result
 
 
+def ask_times(cache: Path, squad_path: Path) -> dict:
+    """One process's ``kb.ask`` times (ms) on part 6's questions, after a warm-up: for ``--against``."""
+    import gold
+    import gold_blind
+    import squad
+
+    documents, squad_questions = squad.load_squad(squad_path)
+    sets = {
+        "corpus": (lambda: askdefector.open(ROOT / "corpus", cache_dir=cache / "corpus"),
+                   [q for s in (gold, gold_blind) for q, _ in s.ANSWERABLE] + list(gold_blind.UNANSWERABLE)),
+        "squad": (lambda: askdefector.KnowledgeBase.from_documents(documents, cache_dir=cache / squad_path.stem),
+                  [q for q, _, _ in squad_questions[:200]]),
+    }
+    result = {}
+    for name, (make, questions) in sets.items():
+        kb = make()
+        kb.ask(questions[0])
+        times = []
+        for q in questions:
+            kb._recent.clear()  # every ask embeds its question
+            t = time.perf_counter()
+            kb.ask(q)
+            times.append(1000 * (time.perf_counter() - t))
+        result[name] = times
+    result["source"] = str(Path(askdefector.__file__).resolve().parent)
+    return result
+
+
+def against(rev: str, runs: int, cache: Path, squad_path: Path) -> dict:
+    """Part 7: this tree's ``kb.ask`` against commit ``rev``'s, in alternating processes; medians
+    and means of each run (ms), and the ratio of their medians."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), rev], check=True, capture_output=True)
+        try:
+            trees = {"this tree": ROOT / "src", rev: base / "src"}
+            runs_of: dict[str, list[dict]] = {name: [] for name in trees}
+            for i in range(runs + 1):  # the first round builds each tree's caches and is not counted
+                for name, src in trees.items():
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--ask-times", "--cache", str(cache / ("this" if src == ROOT / "src" else "base")),
+                         "--squad", str(squad_path)],
+                        check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(src)},
+                    )
+                    times = json.loads(out.stdout.splitlines()[-1])
+                    if not Path(times["source"]).is_relative_to(src.resolve()):
+                        raise SystemExit(f"the {name} process imported askdefector from {times['source']}, not {src}")
+                    if i:
+                        runs_of[name].append(times)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False, capture_output=True)
+    result = {}
+    for name, rounds in runs_of.items():
+        result[name] = {s: {"medians": [round(statistics.median(r[s]), 2) for r in rounds],
+                            "means": [round(statistics.mean(r[s]), 2) for r in rounds]} for s in ("corpus", "squad")}
+    for s in ("corpus", "squad"):
+        ours, theirs = result["this tree"][s]["medians"], result[rev][s]["medians"]
+        result.setdefault("ratio of medians", {})[s] = round(statistics.median(ours) / statistics.median(theirs), 3)
+    return result
+
+
 def indexing(squad_path: Path, articles: int, cache: Path) -> dict:
     """The whole build from an empty vector cache. The ONNX export of the model is made once per
     model and cache folder, whatever the corpus size, so it is timed on its own and copied into
@@ -275,7 +340,22 @@ def main(argv=None) -> int:
     parser.add_argument("--plot", type=Path, help="PNG of part 4: search time and memory against passages")
     parser.add_argument("--e5", action="store_true", help="only part 5: the e5 option against the default model")
     parser.add_argument("--reader", action="store_true", help="only part 6: kb.ask with the reader and with stage 5 alone")
+    parser.add_argument("--against", metavar="REV", help="only part 7: kb.ask of this tree against commit REV's")
+    parser.add_argument("--ask-times", action="store_true", help=argparse.SUPPRESS)  # part 7's worker
     args = parser.parse_args(argv)
+    if args.ask_times:
+        print(json.dumps(ask_times(args.cache, args.squad)))
+        return 0
+    if args.against:
+        r = against(args.against, args.runs, args.cache / "against", args.squad)
+        if args.json:
+            print(json.dumps(r, indent=2))
+            return 0
+        print(f"{'kb.ask, median of run medians (ms)':<36} {'this tree':>10} {args.against:>10} {'ratio':>6}")
+        for s in ("corpus", "squad"):
+            ours, theirs = (statistics.median(r[name][s]["medians"]) for name in ("this tree", args.against))
+            print(f"{s:<36} {ours:>10.2f} {theirs:>10.2f} {r['ratio of medians'][s]:>6.3f}")
+        return 0
     if args.reader:
         r = reader_vs_stage5(max(1, args.runs // 3), args.cache, args.squad)
         if args.json:
