@@ -17,6 +17,7 @@ TEXTS = {
     "f": "It broke out at about 9:30 p.m. on the third floor, the brigade said.",
     "g": "The alarm came at 21:30, firefighters said.",
     "h": "At least three of the 212 people on board were hurt, the mayor said.",
+    "i": "Six people were hurt on March 4, 2025, the mayor said.",
 }
 
 
@@ -77,6 +78,8 @@ def test_an_answer_holding_two_counts_is_left_out_of_the_comparison():
     quotes = [quote("a", "five", "Gazette"), quote("h", "three of the 212", "Post"), quote("b", "5", "Wire")]
     agreement = compare("How many people were hurt?", quotes, [TEXTS[q.doc_id] for q in quotes])
     assert describe(agreement) == "Gazette and Wire agree: 5 (Gazette: at least five)"
+    dated = [quote("a", "five", "Gazette"), quote("i", "Six people were hurt on March 4, 2025", "Post")]
+    assert compare("How many people were hurt?", dated, [TEXTS[q.doc_id] for q in dated]).kind == "differ"  # a date is no count
 
 
 def test_numbers_of_different_measures_are_no_comparison():
@@ -107,6 +110,8 @@ def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():
     agreement = compare("How many people were hurt?", quotes, [TEXTS[q.doc_id] for q in quotes])
     assert agreement.kind == "agree" and len(agreement.values) == 1
     assert describe(agreement) == "Gazette and Wire agree: 5 (Gazette: at least five)"
+    dated = [quote("a", "five", "Gazette"), quote("i", "Six people were hurt on March 4, 2025", "Post")]
+    assert compare("How many people were hurt?", dated, [TEXTS[q.doc_id] for q in dated]).kind == "differ"  # a date is no count
     (first, second) = agreement.values[0]
     assert TEXTS["a"][first.start : first.end] == first.text == "at least five" and second.quote == 1
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .dates import ISO_DATE, date_of, find_date
+from .dates import ISO_DATE, date_of, date_spans, find_date
 from .types import Agreement, Quote, Statement
 
 _TIME = re.compile(  # 11:40 p.m. / 10.15 pm / 9 a.m. / 23:15
@@ -168,8 +168,11 @@ def _counts(text: str):
 
 
 def _amounts(text: str) -> set[float]:
-    """The distinct amounts the counts in ``text`` state; "a" and "an" state none ("90 km an hour")."""
-    found = (number_of(text[m.start() :]) for m in _counts(text) if m.group().lower() not in ("a", "an"))
+    """The distinct amounts the counts in ``text`` state, apart from dates ("five times on March
+    3, 2025" states one); "a" and "an" state none ("90 km an hour")."""
+    dates = date_spans(text)
+    counts = (m for m in _counts(text) if m.group().lower() not in ("a", "an") and not any(x <= m.start() < y for x, y in dates))
+    found = (number_of(text[m.start() :]) for m in counts)
     return {number[0] for number in found if number is not None and number[2] == 0}
 
 

@@ -42,6 +42,11 @@ def find_date(text: str) -> tuple[tuple[int | None, int, int | None], tuple[int,
     return day, (start, -end)
 
 
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where each date written in ``text`` stands (any form above; overlapping matches kept)."""
+    return [m.span() for pattern in _DATES for m in pattern.finditer(text)]
+
+
 def iso(text: str) -> str:
     """``text`` as YYYY-MM-DD when it holds a whole date, else ``text`` as it is."""
     found = date_of(text)
