@@ -296,7 +296,8 @@ class KnowledgeBase:
             confidence = min(1.0, max(0.0, float(asked.scores.sentence.max())))
             found = confidence >= answering.DECLINE_BELOW
             if self.reader is not None:  # the reader judges the chosen quotes and marks their answers
-                judged, spans = self._judge(reader, asked, chosen)
+                # declined: only the first quote's probability is used (the answer's confidence)
+                judged, spans = self._judge(reader, asked, chosen if found else chosen[:1])
                 probability = {c.sentence: c.score for c in judged}
                 spans = spans if found else {}
                 wanted = sides.asks_for(question)  # a number, date or time; None for names and the rest
