@@ -74,9 +74,11 @@ class OnnxEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        self._session = onnxruntime.InferenceSession(
-            str(self._onnx_file), session_options(self.threads), providers=["CPUExecutionProvider"]
-        )
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+        self._session = onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         tokenizer.enable_truncation(self.max_length)
@@ -103,21 +105,6 @@ class OnnxEncoder:
             pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
             out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
-
-
-def session_options(threads: int = 0):
-    """onnxruntime's options for our sessions: ``threads`` intra-op threads (0: its choice), and
-    threads that sleep between runs. Spinning ones keep the cores busy after each run, and the
-    NumPy search that follows (OpenBLAS's own threads) and the other session's run then wait for
-    them: on SQuAD's 2,175 passages the search took 14 ms a question instead of 0.9."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    if threads:
-        options.intra_op_num_threads = threads
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return options
 
 
 def export(st_model, folder: Path, model_id: str) -> OnnxEncoder | None:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .onnx_encoder import _sha256 as sha256, session_options  # also sets ORT_DISABLE_TELEMETRY before onnxruntime loads
+from .onnx_encoder import _sha256 as sha256  # also sets ORT_DISABLE_TELEMETRY before onnxruntime loads
 
 FORMAT = 1
 FOLDER = Path(__file__).with_name("reader")
@@ -126,9 +126,13 @@ class Reader:
                 return
             for name in (self.meta["onnx"], "tokenizer.json"):
                 _check_file(self.folder / name, self.meta["files"].get(name))
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            if self.threads:
+                options.intra_op_num_threads = self.threads
             self._tokenizer = make_tokenizer(self.folder / "tokenizer.json")
             self._session = onnxruntime.InferenceSession(
-                str(self.folder / self.meta["onnx"]), session_options(self.threads), providers=["CPUExecutionProvider"]
+                str(self.folder / self.meta["onnx"]), options, providers=["CPUExecutionProvider"]
             )
 
     def logits(self, question: str, texts: Sequence[str]):
