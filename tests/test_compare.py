@@ -18,6 +18,9 @@ TEXTS = {
     "g": "The alarm came at 21:30, firefighters said.",
     "h": "At least three of the 212 people on board were hurt, the mayor said.",
     "i": "Six people were hurt on March 4, 2025, the mayor said.",
+    "j": "Repairs to the track are expected to cost 12 million kronor.",
+    "k": "The train left the tracks about two kilometres south of the station.",
+    "l": "He said the train was running at 80 km/h, below the line's limit.",
 }
 
 
@@ -85,6 +88,11 @@ def test_an_answer_holding_two_counts_is_left_out_of_the_comparison():
 def test_numbers_of_different_measures_are_no_comparison():
     quotes = [quote("d", "8 million euros", "Radio"), quote("e", "14 hours", "Signal")]
     assert compare("How much damage did the fire cause?", quotes, [TEXTS[q.doc_id] for q in quotes]) is None
+    quotes = [quote("d", "8 million euros", "Radio"), quote("j", "12 million kronor", "Wire")]
+    assert compare("How much will the repairs cost?", quotes, [TEXTS[q.doc_id] for q in quotes]) is None  # no exchange rate
+    quotes = [quote("k", "two kilometres", "Times"), quote("l", "80 km/h", "Radio")]
+    assert compare("How far did it go?", quotes, [TEXTS[q.doc_id] for q in quotes]) is None  # a speed is no distance
+    assert not same(value_of("80 mph", "number"), value_of("80 km/h", "number"))
     counted = [quote("a", "five", "Gazette"), quote("d", "8 million euros", "Radio"), quote("c", "six", "Wire")]
     agreement = compare("How many people were hurt?", counted, [TEXTS[q.doc_id] for q in counted])
     assert describe(agreement) == "Sources differ: at least five (Gazette), six (Wire)"

@@ -34,13 +34,19 @@ _QUALIFIER = re.compile(
     re.I,
 )
 _CURRENCY = re.compile(r"[$€£¥]\s*$")
+_SYMBOLS = {"$": "dollar", "€": "euro", "£": "pound", "¥": "yen"}
+_PER_HOUR = re.compile(r"\s*(?:/\s*h(?:r|our)?\b|(?:an|per|a)\s+hour\b)", re.I)  # "90 km/h", "90 kilometres an hour"
 _DURATION = {"second": 1 / 60, "minute": 1, "hour": 60, "day": 1440, "week": 10080}
-_MEASURES = {  # a number's unit -> what it measures; numbers of different measures are not compared
-    **dict.fromkeys(["euro", "dollar", "pound", "krona", "kronor", "krone", "yen", "yuan", "won", "franc"], "money"),
-    **dict.fromkeys(["kilometre", "kilometer", "km", "mile", "metre", "meter", "m", "foot", "feet"], "distance"),
-    **dict.fromkeys(["tonne", "ton", "kg", "kilogram", "kilo", "gram", "g", "lb"], "weight"),
+_MEASURES = {  # a number's unit -> what it measures, in which unit; numbers of different measures are not compared
+    **{c: f"money:{c}" for c in ("euro", "dollar", "pound", "yen", "yuan", "won", "franc", "krone")},  # euros and kronor neither
+    "krona": "money:krona", "kronor": "money:krona", "kroner": "money:krone",
+    **dict.fromkeys(["kilometre", "kilometer", "km"], "distance:km"), "mile": "distance:mile",
+    **dict.fromkeys(["metre", "meter", "m"], "distance:m"), **dict.fromkeys(["foot", "feet"], "distance:foot"),
+    "kph": "speed:km", "mph": "speed:mile",  # and a distance an hour ("90 km/h")
+    **dict.fromkeys(["tonne", "ton"], "weight:tonne"), **dict.fromkeys(["kg", "kilogram", "kilo"], "weight:kg"),
+    **dict.fromkeys(["gram", "g"], "weight:g"), "lb": "weight:lb",
     **dict.fromkeys(["percent", "per", "%"], "share"),
-}
+}  # fmt: skip
 _TITLES = {"captain", "capt", "mr", "mrs", "ms", "dr", "mayor", "president", "minister", "general", "sir", "lord", "lady", "professor"}
 _STOP = {"the", "a", "an", "of", "and", "in", "on", "at", "to", "for", "by", "with", "its", "his", "her", "their", "s"}
 _ASKS_TIME = re.compile(r"\bwhat time\b|\bat what (?:hour|time)\b", re.I)
@@ -67,9 +73,9 @@ def asks_for(question: str) -> str | None:
     return None
 
 
-def number_of(text: str) -> tuple[float, str, int] | None:
+def number_of(text: str) -> tuple[float, str, int, int] | None:
     """The first number in ``text`` (digits or words: "212", "eleven", "twenty-five", "a dozen"),
-    the word after it (its unit) and where it starts; or None."""
+    the word after it (its unit), where it starts and where its unit ends; or None."""
     for m in _NUMBER.finditer(text):
         words = [w for w in re.split(r"[\s-]+", m.group().lower().replace(",", "")) if w != "and"]
         after = re.match(r"[\s-]*([A-Za-z]+)", text[m.end() :])
@@ -90,7 +96,7 @@ def number_of(text: str) -> tuple[float, str, int] | None:
                 else:
                     current += _UNITS.get(w, 0) + _TENS.get(w, 0)
             value += current
-        return value, unit, m.start()
+        return value, unit, m.start(), m.end() + (after.end() if after else 0)
     return None
 
 
@@ -129,12 +135,15 @@ def value_of(text: str, wanted: str | None) -> Value | None:
         if number and 1000 <= number[0] <= 2999:
             return Value("date", (int(number[0]), None, None))  # a year alone
     elif number is not None and time_of(text) is None and (wanted == "number" or not text[: number[2]].strip()):
-        value, unit, at = number
+        value, unit, at, after = number
         unit = unit[:-1] if unit.endswith("s") else unit
         if unit in _DURATION:
             return Value("number", ("minutes", value * _DURATION[unit]))
         currency = _CURRENCY.search(text[:at])
-        return Value("number", ("money" if currency else _MEASURES.get(unit, ""), value))
+        measure = f"money:{_SYMBOLS[currency.group().strip()]}" if currency else _MEASURES.get(unit, "")
+        if measure.startswith("distance:") and _PER_HOUR.match(text, after):
+            measure = measure.replace("distance", "speed")
+        return Value("number", (measure, value))
     elif wanted == "number":
         return None
     words = words_of(text)
@@ -156,8 +165,9 @@ def same(a: Value, b: Value) -> bool:
 
 
 def comparable(a: Value, b: Value) -> bool:
-    """Whether two values can differ at all: of one kind, and for numbers, of one measure (euros
-    and hours never contradict each other; a date and a weekday neither)."""
+    """Whether two values can differ at all: of one kind, and for numbers, of one measure in one
+    unit (euros and hours never contradict each other, nor euros and kronor, nor a distance and a
+    speed: nothing is converted; a date and a weekday neither)."""
     return a.kind == b.kind and (a.kind != "number" or a.key[0] == b.key[0])
 
 
