@@ -233,3 +233,20 @@ def test_a_quote_takes_in_the_sentence_it_points_back_to_within_its_paragraph():
     assert answer.quote_bounds(sentences, 2) == (2, 2)  # "It ..." opens another paragraph
     assert answer.quote_bounds(sentences, 3) == (3, 3)
     assert answer.quote_bounds(sentences, 4) == (4, 4)
+
+
+def test_questions_leave_the_callers_blas_threads_as_they_were(kb):
+    """Answering runs NumPy's BLAS on one thread (it waited on onnxruntime's spinning threads),
+    then gives a program using NumPy its threads back, after questions asked at once too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(kb.ask, ["how many times was he shot"] * 8))
+        assert all(a.found for a in answers)
+        assert blas_threads() and set(blas_threads()) == {2}

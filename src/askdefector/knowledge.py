@@ -18,7 +18,7 @@ from . import reader as reading
 from .cache.files import Notify
 from .embeddings import DEFAULT_MODEL, Embedder, ProgressFn, for_questions, make_embedder
 from .indexing import Index, IndexReport, build_index
-from .search import fuse, passage_dense, top_k
+from .search import fuse, one_blas_thread, passage_dense, top_k
 from .stores import Reader, SentenceRecord, Store
 from .stores.columns import DamagedText
 from .stores.local import LocalStore
@@ -236,7 +236,7 @@ class KnowledgeBase:
         notes: list[str] = []
         while True:
             try:
-                with self.store.reading() as reader:
+                with one_blas_thread(), self.store.reading() as reader:
                     return run(reader), notes
             except DamagedText as exc:
                 note = f"{exc}, so this answer leaves it out: run askdefector index"
