@@ -38,7 +38,7 @@ _SYMBOLS = {"$": "dollar", "€": "euro", "£": "pound", "¥": "yen"}
 _PER_HOUR = re.compile(r"\s*(?:/\s*h(?:r|our)?\b|(?:an|per|a)\s+hour\b)", re.I)  # "90 km/h", "90 kilometres an hour"
 _DURATION = {"second": 1 / 60, "minute": 1, "hour": 60, "day": 1440, "week": 10080}
 _MEASURES = {  # a number's unit -> what it measures, in which unit; numbers of different measures are not compared
-    **{c: f"money:{c}" for c in ("euro", "dollar", "pound", "yen", "yuan", "won", "franc", "krone")},  # euros and kronor neither
+    **{c: f"money:{c}" for c in ("euro", "dollar", "pound", "yen", "yuan", "won", "franc", "krone")},  # each currency its own
     "krona": "money:krona", "kronor": "money:krona", "kroner": "money:krone",
     **dict.fromkeys(["kilometre", "kilometer", "km"], "distance:km"), "mile": "distance:mile",
     **dict.fromkeys(["metre", "meter", "m"], "distance:m"), **dict.fromkeys(["foot", "feet"], "distance:foot"),
