@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askdefector.compare import asks_for, compare, describe, holds, same, side_by_side, states, value_of
+from askdefector.compare import asks_for, compare, describe, holds, name_in, same, side_by_side, states, value_of
 from askdefector.dates import dateline, iso
 from askdefector.types import Quote
 
@@ -111,6 +111,16 @@ def test_a_sentence_is_read_to_corroborate_only_when_it_states_a_value_of_the_ki
     assert not states("The dahlias bloomed.", holder) and not states("Karin Berg said so.", holder)
     assert holds("The train was running at 80 km/h.", "number") and not holds("It left at 7:15 a.m.", "number")
     assert holds("It left at 7:15 a.m.", "time") and holds("It was built in 1972.", "date") and not holds("On Tuesday.", "date")
+
+
+def test_a_name_is_found_inside_a_span_that_runs_on_past_it():
+    """The span a second outlet's sentence is marked with, narrowed to the first answer's name."""
+    driver = value_of("Anders Holm, 41", None)
+    text = "Train driver Anders Holm had been driving trains for nine years."
+    found = name_in(text, driver)
+    assert found is not None and text[found[0] : found[1]] == "Anders Holm"
+    assert name_in("The holm oak stood by the line.", driver) is None  # the word, not the name
+    assert name_in("Anders Berg had been driving trains.", driver) is None
 
 
 def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():

@@ -196,6 +196,20 @@ def holds(text: str, wanted: str) -> bool:
     return any(True for _ in _counts(text))
 
 
+def name_in(text: str, name: Value) -> tuple[int, int] | None:
+    """Where ``name`` (a words value) stands in ``text``: its last word capitalised, with the
+    capitalised words just before it ("Anders Holm" in "Anders Holm had been driving"), as
+    (start, end); None when ``text`` does not hold that word capitalised."""
+    for m in re.finditer(rf"\b{re.escape(name.key[1])}\b", text, re.I):
+        if not m.group()[0].isupper():
+            continue
+        start = m.start()
+        while before := re.search(r"\b[A-Z][\w’'.-]* $", text[:start]):
+            start = before.start()
+        return start, m.end()
+    return None
+
+
 def states(text: str, first: Value) -> bool:
     """Whether ``text`` (a candidate sentence) holds a value that could be compared with ``first``:
     a cheap look, before the reader reads it, for a number of the same measure, a date, a time,

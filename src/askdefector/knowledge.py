@@ -30,6 +30,7 @@ RERANK_DEPTH = 10  # passages re-ranked by their best sentence
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
 CORROBORATE_SHARE = 0.55  # another article's sentence scoring this share of the first quote's is read to corroborate
 CORROBORATE_READS = 1  # ... at most this many (a read costs a few ms)
+CORROBORATE_BAR = 0.1  # ... and taken as stating it when the reader marks the same answer this likely
 READ_CANDIDATES = 16  # stage 5's best sentences that the reader reads
 TYPED_READS = 2  # ... of them read when no quote marks a value of the kind asked (a number, a date)
 NEAREST = 100  # with an approximate index: candidates from each ranking that are scored in full
@@ -353,11 +354,13 @@ class KnowledgeBase:
         return answering.score_sentences(best, asked.evidence)
 
     def _judge(
-        self, reader: Reader, asked: _Question, considered: Sequence[answering.ScoredSentence]
+        self, reader: Reader, asked: _Question, considered: Sequence[answering.ScoredSentence], bar: float | None = None
     ) -> tuple[list[answering.ScoredSentence], dict[int, tuple[int, int]]]:
         """``considered`` as the reader judges them (score: its probability that the candidate
         answers), best first, and the answer's span (document offsets) in those it judges to
-        answer. Each is read as the ranking reads it, after its article's title."""
+        answer (probability at least ``bar``, the reader's threshold unless given). Each is read as
+        the ranking reads it, after its article's title."""
+        bar = self.reader.threshold if bar is None else bar
         titles: dict[str, str] = {}  # candidates share a few articles (one query each on PostgreSQL)
         items = []
         for c in considered:
@@ -369,7 +372,7 @@ class KnowledgeBase:
         judged = [dataclasses.replace(c, score=r.probability) for c, r in zip(considered, readings)]
         spans = {}
         for c, r in zip(considered, readings):
-            if r.span is not None and r.probability >= self.reader.threshold:
+            if r.span is not None and r.probability >= bar:
                 begin = asked.sentences[asked.read[c.sentence][0]].start
                 spans[c.sentence] = (begin + r.span[0], begin + r.span[1])
         order = sorted(range(len(judged)), key=lambda i: (-judged[i].score, i))  # ties: stage 5's order
@@ -427,7 +430,8 @@ class KnowledgeBase:
         hold a time of day or the name's last word at any score (rare in text, they are a close
         enough look of their own); a regex look first, so most questions read nothing more. Each
         it marks (for a name: with the same name) is quoted after the quotes already stating the
-        answer. Fills ``spans`` for them."""
+        answer; a mark under the reader's threshold counts only when it is the first answer's
+        value (``CORROBORATE_BAR``). Fills ``spans`` for them."""
         first = chosen[0]
         value = _value(reader, places, spans, first.sentence, wanted)
         if value is None or value.kind != (wanted or "words"):
@@ -448,9 +452,22 @@ class KnowledgeBase:
                     break
         if not others:
             return chosen
-        _, found = self._judge(reader, asked, list(others.values()))
-        spans.update(found)
-        added = [c for c in others.values() if c.sentence in found and (value.kind != "words" or _names(value, reader, places, spans, c.sentence))]
+        judged, found = self._judge(reader, asked, list(others.values()), bar=CORROBORATE_BAR)
+        sure = {c.sentence for c in judged if c.score >= self.reader.threshold}
+        added = []
+        for c in others.values():
+            if c.sentence not in found:
+                continue
+            span = found[c.sentence]
+            if value.kind == "words":
+                span = _within(reader.document(places[c.sentence][0]).text, span, value)
+            if span is None:
+                continue
+            spans[c.sentence] = span
+            if c.sentence in sure or _same(value, reader, places, spans, c.sentence, wanted):
+                added.append(c)
+            else:
+                del spans[c.sentence]
         return [*stating, *added, *(c for c in chosen if c not in stating)][:k]
 
     @staticmethod
@@ -499,12 +516,25 @@ def _holds(
     return value is not None and value.kind == (wanted or "words")
 
 
-def _names(
-    name: sides.Value, reader: Reader, places: dict[int, tuple[str, int]], spans: dict[int, tuple[int, int]], sentence: int
+def _same(
+    first: sides.Value,
+    reader: Reader,
+    places: dict[int, tuple[str, int]],
+    spans: dict[int, tuple[int, int]],
+    sentence: int,
+    wanted: str | None,
 ) -> bool:
-    """Whether the answer marked in ``sentence`` is the same name as ``name``."""
-    value = _value(reader, places, spans, sentence, None)
-    return value is not None and sides.same(name, value)
+    """Whether the answer marked in ``sentence`` is the same value as ``first``."""
+    value = _value(reader, places, spans, sentence, wanted)
+    return value is not None and sides.same(first, value)
+
+
+def _within(text: str, span: tuple[int, int], name: sides.Value) -> tuple[int, int] | None:
+    """The name ``name`` where it stands inside the marked ``span`` of ``text``: the capitalised
+    words that end in its last word ("Anders Holm" of "Anders Holm had been driving trains"), or
+    None when the span does not hold it."""
+    found = sides.name_in(text[span[0] : span[1]], name)
+    return None if found is None else (span[0] + found[0], span[0] + found[1])
 
 
 def _fit(question: str) -> tuple[str, str]:
