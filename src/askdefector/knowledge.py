@@ -456,18 +456,16 @@ class KnowledgeBase:
         sure = {c.sentence for c in judged if c.score >= self.reader.threshold}
         added = []
         for c in others.values():
-            if c.sentence not in found:
-                continue
-            span = found[c.sentence]
-            if value.kind == "words":
-                span = _within(reader.document(places[c.sentence][0]).text, span, value)
+            span, text = found.get(c.sentence), reader.document(places[c.sentence][0]).text
+            if span is not None and value.kind == "words":  # the name inside a longer mark
+                inside = sides.name_in(text[span[0] : span[1]], value)
+                span = None if inside is None else (span[0] + inside[0], span[0] + inside[1])
             if span is None:
                 continue
-            spans[c.sentence] = span
-            if c.sentence in sure or _same(value, reader, places, spans, c.sentence, wanted):
+            marked = sides.value_of(text[span[0] : span[1]], wanted)
+            if c.sentence in sure or (marked is not None and sides.same(value, marked)):
+                spans[c.sentence] = span
                 added.append(c)
-            else:
-                del spans[c.sentence]
         return [*stating, *added, *(c for c in chosen if c not in stating)][:k]
 
     @staticmethod
@@ -514,27 +512,6 @@ def _holds(
     """Whether the answer marked in ``sentence`` is a value of the kind ``wanted`` (a name when None)."""
     value = _value(reader, places, spans, sentence, wanted)
     return value is not None and value.kind == (wanted or "words")
-
-
-def _same(
-    first: sides.Value,
-    reader: Reader,
-    places: dict[int, tuple[str, int]],
-    spans: dict[int, tuple[int, int]],
-    sentence: int,
-    wanted: str | None,
-) -> bool:
-    """Whether the answer marked in ``sentence`` is the same value as ``first``."""
-    value = _value(reader, places, spans, sentence, wanted)
-    return value is not None and sides.same(first, value)
-
-
-def _within(text: str, span: tuple[int, int], name: sides.Value) -> tuple[int, int] | None:
-    """The name ``name`` where it stands inside the marked ``span`` of ``text``: the capitalised
-    words that end in its last word ("Anders Holm" of "Anders Holm had been driving trains"), or
-    None when the span does not hold it."""
-    found = sides.name_in(text[span[0] : span[1]], name)
-    return None if found is None else (span[0] + found[0], span[0] + found[1])
 
 
 def _fit(question: str) -> tuple[str, str]:
