@@ -30,7 +30,6 @@ RERANK_DEPTH = 10  # passages re-ranked by their best sentence
 HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
 CORROBORATE_SHARE = 0.55  # another article's sentence scoring this share of the first quote's is read to corroborate
 CORROBORATE_READS = 1  # ... at most this many (a read costs a few ms)
-CORROBORATE_BAR = 0.1  # ... and taken as stating it when the reader marks the same answer this likely
 READ_CANDIDATES = 16  # stage 5's best sentences that the reader reads
 TYPED_READS = 2  # ... of them read when no quote marks a value of the kind asked (a number, a date)
 NEAREST = 100  # with an approximate index: candidates from each ranking that are scored in full
@@ -354,13 +353,11 @@ class KnowledgeBase:
         return answering.score_sentences(best, asked.evidence)
 
     def _judge(
-        self, reader: Reader, asked: _Question, considered: Sequence[answering.ScoredSentence], bar: float | None = None
+        self, reader: Reader, asked: _Question, considered: Sequence[answering.ScoredSentence]
     ) -> tuple[list[answering.ScoredSentence], dict[int, tuple[int, int]]]:
         """``considered`` as the reader judges them (score: its probability that the candidate
         answers), best first, and the answer's span (document offsets) in those it judges to
-        answer (probability at least ``bar``, the reader's threshold unless given). Each is read as
-        the ranking reads it, after its article's title."""
-        bar = self.reader.threshold if bar is None else bar
+        answer. Each is read as the ranking reads it, after its article's title."""
         titles: dict[str, str] = {}  # candidates share a few articles (one query each on PostgreSQL)
         items = []
         for c in considered:
@@ -372,7 +369,7 @@ class KnowledgeBase:
         judged = [dataclasses.replace(c, score=r.probability) for c, r in zip(considered, readings)]
         spans = {}
         for c, r in zip(considered, readings):
-            if r.span is not None and r.probability >= bar:
+            if r.span is not None and r.probability >= self.reader.threshold:
                 begin = asked.sentences[asked.read[c.sentence][0]].start
                 spans[c.sentence] = (begin + r.span[0], begin + r.span[1])
         order = sorted(range(len(judged)), key=lambda i: (-judged[i].score, i))  # ties: stage 5's order
@@ -429,9 +426,8 @@ class KnowledgeBase:
         value of that kind and measure and score nearly as high (``CORROBORATE_SHARE``), or that
         hold a time of day or the name's last word at any score (rare in text, they are a close
         enough look of their own); a regex look first, so most questions read nothing more. Each
-        it marks (for a name: with the same name) is quoted after the quotes already stating the
-        answer; a mark under the reader's threshold counts only when it is the first answer's
-        value (``CORROBORATE_BAR``). Fills ``spans`` for them."""
+        it marks (for a name: with the same name, narrowed to it) is quoted after the quotes
+        already stating the answer. Fills ``spans`` for them."""
         first = chosen[0]
         value = _value(reader, places, spans, first.sentence, wanted)
         if value is None or value.kind != (wanted or "words"):
@@ -452,18 +448,14 @@ class KnowledgeBase:
                     break
         if not others:
             return chosen
-        judged, found = self._judge(reader, asked, list(others.values()), bar=CORROBORATE_BAR)
-        sure = {c.sentence for c in judged if c.score >= self.reader.threshold}
+        _, found = self._judge(reader, asked, list(others.values()))
         added = []
         for c in others.values():
             span, text = found.get(c.sentence), reader.document(places[c.sentence][0]).text
             if span is not None and value.kind == "words":  # the name inside a longer mark
                 inside = sides.name_in(text[span[0] : span[1]], value)
                 span = None if inside is None else (span[0] + inside[0], span[0] + inside[1])
-            if span is None:
-                continue
-            marked = sides.value_of(text[span[0] : span[1]], wanted)
-            if c.sentence in sure or (marked is not None and sides.same(value, marked)):
+            if span is not None:
                 spans[c.sentence] = span
                 added.append(c)
         return [*stating, *added, *(c for c in chosen if c not in stating)][:k]
