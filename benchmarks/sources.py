@@ -53,7 +53,7 @@ def main(argv=None) -> int:
         from sources_dev import DEV_QUESTIONS
 
         folder, questions = HERE / "sources_dev", [(q, label, None) for q, label in DEV_QUESTIONS]
-    right = agreed_wrongly = cited_right = 0
+    right = agreed_wrongly = agreed_alone = cited_right = 0
     with tempfile.TemporaryDirectory() as cache:
         kb = askdefector.open(folder, cache_dir=cache)
         for question, label, note in questions:
@@ -61,13 +61,14 @@ def main(argv=None) -> int:
             got = labelled(answer)
             right += got == label
             agreed_wrongly += label == "differ" and got == "agree"
+            agreed_alone += label == "one" and got == "agree"
             cited = note is not None and got == label and all(stated_by(outlet, note) for outlet in named(answer))
             cited_right += cited
             line = describe(answer.agreement) if answer.agreement else (answer.quotes[0].citation if answer.quotes else "")
             mark = "ok  " if got == label and (note is None or cited) else "CITE" if got == label else "MISS"
             print(f"{mark} {label:6} {got:8} {question}\n       {line}")
     figures = {"set": folder.name, "questions": len(questions), "labelled_right": round(right / len(questions), 3),
-               "agree_shown_where_sources_differ": agreed_wrongly}
+               "agree_shown_where_sources_differ": agreed_wrongly, "agree_shown_where_one_source_states_it": agreed_alone}
     if args.gold:
         figures["labelled_right_from_outlets_that_state_it"] = round(cited_right / len(questions), 3)
     print(json.dumps(figures))

@@ -2,7 +2,10 @@
 on these, never on tests/gold_sources.py. Labels as there: agree, differ, one.
 
 Two invented events: a warehouse fire in Ostberg (four outlets) and a train derailment near
-Varnby (four more, added later and written, like the first, before any question was run)."""
+Varnby (four more, added later and written, like the first, before any question was run). Three
+sentences naming a person of the story for something else were added after 59a757d, with the last
+ten questions, whose answer one outlet states: a second outlet that names the same person must not
+make an "agree"."""
 
 DEV_QUESTIONS = [
     ("How many firefighters fought the fire?", "differ"),  # more than 60 (Tribune) vs sixty-five (Courier): 60 != 65
@@ -33,4 +36,14 @@ DEV_QUESTIONS = [
     ("Who is investigating the accident?", "agree"),  # the Accident Investigation Board (Nordic Times, East Wire)
     ("How many carriages came off the track?", "one"),  # two of four (Nordic Times); "both" (Radio Varnby) is no number
     ("How long had the driver worked for the company?", "one"),  # nine years (Radio Varnby)
+    ("Who said the roof collapsed?", "one"),  # Maria Sand (Tribune); the Courier quotes her on other things
+    ("Who said a broken rail was the likely cause?", "one"),  # Nordline (Herald)
+    ("Who slowed the train when he felt a jolt?", "one"),  # Anders Holm (Herald)
+    ("Who opened an inquiry?", "one"),  # the Accident Investigation Board (Nordic Times)
+    ("Who was questioned by the board?", "one"),  # Anders Holm (East Wire)
+    ("Who asked for a new fire station?", "one"),  # Maria Sand (Radio North)
+    ("Who said the site employed 40 people?", "one"),  # Per Lindqvist (Signal); the Courier has him visit
+    ("Who said the fire started in a loading bay?", "one"),  # Sand (Courier)
+    ("Who said the train was running at 80 km/h?", "one"),  # Anders Holm (Radio Varnby)
+    ("Who visited the burned site?", "one"),  # Per Lindqvist (Courier)
 ]
