@@ -121,6 +121,7 @@ def test_a_name_is_found_inside_a_span_that_runs_on_past_it():
     assert found is not None and text[found[0] : found[1]] == "Anders Holm"
     assert name_in("The holm oak stood by the line.", driver) is None  # the word, not the name
     assert name_in("Anders Berg had been driving trains.", driver) is None
+    assert name_in("The fire at the Lindqvist Paper warehouse.", value_of("Per Lindqvist", None)) is None  # a company
 
 
 def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():

@@ -199,9 +199,10 @@ def holds(text: str, wanted: str) -> bool:
 def name_in(text: str, name: Value) -> tuple[int, int] | None:
     """Where ``name`` (a words value) stands in ``text``: its last word capitalised, with the
     capitalised words just before it ("Anders Holm" in "Anders Holm had been driving"), as
-    (start, end); None when ``text`` does not hold that word capitalised."""
+    (start, end); None when ``text`` does not hold that word capitalised and last in its name
+    ("Lindqvist Paper" is not Per Lindqvist)."""
     for m in re.finditer(rf"\b{re.escape(name.key[1])}\b", text, re.I):
-        if not m.group()[0].isupper():
+        if not m.group()[0].isupper() or re.match(r" [A-Z]", text[m.end() :]):
             continue
         start = m.start()
         while before := re.search(r"\b[A-Z][\w’'.-]* $", text[:start]):
