@@ -91,6 +91,13 @@ def test_follow_up_uses_the_earlier_question(kb):
     assert follow.confidence > alone.confidence
 
 
+def test_a_whole_question_in_a_chat_is_answered_as_it_is_alone(kb):
+    """The question before it must not pull a question that stands alone to its own topic."""
+    question = "What happens to guards who don't shoot at a defector?"
+    follow = kb.ask(question, history=["How old is Oh Chong Song?"])
+    assert follow.quotes == kb.ask(question).quotes and "severely punished" in follow.quotes[0].text
+
+
 def test_citation_names_outlet_title_and_paragraph(kb):
     quote = kb.ask("What did the doctor who saved him say?").quotes[0]
     assert quote.citation.startswith('Business Insider, "North Korean defector')

@@ -27,7 +27,7 @@ from .types import Answer, Document, Hit, Passage, Quote
 MAX_QUESTION_CHARS = 1000  # the model reads 256 word pieces, about this many characters
 CANDIDATE_PASSAGES = 5  # passages whose sentences compete for the quote
 RERANK_DEPTH = 10  # passages re-ranked by their best sentence
-HISTORY_WEIGHT = 0.5  # weight of the previous question in a follow-up's query
+HISTORY_WEIGHT = 1.0  # weight of the previous question in the query of a follow-up that does not stand alone
 CORROBORATE_SHARE = 0.55  # another article's sentence scoring this share of the first quote's is read to corroborate
 CORROBORATE_READS = 1  # ... at most this many (a read costs a few ms)
 READ_CANDIDATES = 16  # stage 5's best sentences that the reader reads
@@ -149,15 +149,14 @@ class KnowledgeBase:
                 del self._recent[next(iter(self._recent))]
         return vector
 
-    def _query(self, question: str, history: Sequence[str] | None) -> tuple[np.ndarray, str]:
-        """The query vector and lexical query text, leaning on the previous question if any."""
-        previous = [h for h in (history or []) if h.strip()][-1:]
+    def _query(self, question: str, previous: str | None) -> tuple[np.ndarray, str]:
+        """The query vector and lexical query text, leaning on the previous question if given."""
         vector = self.embed_question(question)
         text = question
         if previous:
-            vector = vector + HISTORY_WEIGHT * self.embed_question(previous[0])
+            vector = vector + HISTORY_WEIGHT * self.embed_question(previous)
             vector = vector / np.linalg.norm(vector)
-            text = f"{previous[0]} {question}"
+            text = f"{previous} {question}"
         return vector.astype(np.float32), text
 
     def _scores(self, reader: Reader, vector: np.ndarray, terms: Sequence[str]) -> PassageScores:
@@ -175,8 +174,17 @@ class KnowledgeBase:
         return cosine if scale is None else scale[0] * cosine + scale[1]
 
     def _rank(self, reader: Reader, question: str, history: Sequence[str] | None) -> _Question:
+        """The question ranked alone, or, when no sentence comes close enough to answer it alone
+        (a follow-up such as "How many times?"), leaning on the previous question."""
+        asked = self._rank_query(reader, question, None)
+        previous = [h for h in (history or []) if h.strip()][-1:]
+        if previous and asked.scores.sentence.max() < answering.DECLINE_BELOW:
+            asked = self._rank_query(reader, question, previous[0])
+        return asked
+
+    def _rank_query(self, reader: Reader, question: str, previous: str | None) -> _Question:
         """The candidates' scores, the best passages in order, and the evidence of their sentences."""
-        vector, text = self._query(question, history)
+        vector, text = self._query(question, previous)
         terms = self.analyzer.terms_of([text])[0]
         scores = self._scores(reader, vector, terms)
         query = answering.Query(terms, self.analyzer.pairs_of([question])[0], answering.answer_pattern(question))
