@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -98,3 +100,24 @@ def test_deciding_the_reader_orders_quotes_by_its_probability(kb):
                 assert answer.confidence == scores[0]
     finally:
         kb.reader_decides = False
+
+
+def test_candidates_read_at_once_read_as_one_at_a_time_and_in_a_forked_child():
+    """A question's candidates are read in parallel, each as a batch of its own: the same readings
+    as read in turn, and a child forked after a read (whose pool threads are gone) still reads."""
+    reader = reading.shipped()
+    candidates = [("Defector", "He was shot five times."), ("Defector", "It rained all week."), ("", "Oh is 25.")]
+    together = reader.read("How many times was he shot?", candidates)
+    assert together == [reader.read("How many times was he shot?", [c])[0] for c in candidates]
+    if not hasattr(os, "fork"):
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's exit code is the check
+        os._exit(0 if reader.read("How many times was he shot?", candidates) == together else 3)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0

@@ -165,9 +165,10 @@ class Reader:
         if workers == 1 or len(candidates) < 2:
             return [self._read_one(question, title, text) for title, text in candidates]
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="askdefector-reader")
-        return list(self._pool.map(lambda c: self._read_one(question, *c), candidates))
+            if self._pool is None or self._pool[0] != os.getpid():  # a forked child has none of its threads
+                self._pool = (os.getpid(), ThreadPoolExecutor(workers, thread_name_prefix="askdefector-reader"))
+            pool = self._pool[1]
+        return list(pool.map(lambda c: self._read_one(question, *c), candidates))
 
     def _read_one(self, question: str, title: str, text: str) -> Reading:
         # Each candidate is a batch of its own: the 8-bit model scales its activations per batch,
