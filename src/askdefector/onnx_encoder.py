@@ -47,7 +47,7 @@ class OnnxEncoder:
         self._onnx_file = folder / meta["onnx"]
         self._session = None
         self._tokenizer = None
-        self.threads = 0  # threads within one encode; 0: onnxruntime's choice (one per core)
+        self.threads = 1  # threads within one encode (0: one per core): a question's dozen word pieces gain nothing from more
 
     @classmethod
     def find(cls, folder: Path, model_id: str) -> tuple[OnnxEncoder | None, str]:
