@@ -30,7 +30,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .knowledge import MAX_QUESTION_CHARS, KnowledgeBase
-from .onnx_encoder import OnnxEncoder
 from .render import answer_dict, safe_json
 from .stores.columns import DamagedText
 from .types import Hit
@@ -247,8 +246,6 @@ def prepare(kb: KnowledgeBase) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
-    if isinstance(kb.query_encoder, OnnxEncoder):
-        kb.query_encoder.threads = 1
     kb.embed_question("warm-up")
     if kb.reader is not None:
         kb.reader.threads = 1
