@@ -21,6 +21,8 @@ TEXTS = {
     "j": "Repairs to the track are expected to cost 12 million kronor.",
     "k": "The train left the tracks about two kilometres south of the station.",
     "l": "He said the train was running at 80 km/h, below the line's limit.",
+    "m": "The inspection was led by engineer Karin Dahl, the city said.",
+    "n": "Karin Dahl, the engineer who found the crack, expects repairs to take four weeks.",
 }
 
 
@@ -135,7 +137,7 @@ def test_agreeing_sources_are_said_in_their_own_words_with_the_qualifier():
     assert TEXTS["a"][first.start : first.end] == first.text == "at least five" and second.quote == 1
 
 
-def test_a_date_or_time_is_shown_without_the_words_the_span_runs_on_into():
+def test_a_date_time_or_name_is_shown_without_the_words_the_span_runs_on_into():
     quotes = [quote("a", "March 3, 2025.", "Gazette"), quote("b", "3 March.", "Wire")]
     agreement = compare("When were people hurt?", quotes, [TEXTS[q.doc_id] for q in quotes])
     assert describe(agreement) == "Gazette and Wire agree: 3 March (Gazette: March 3, 2025)"
@@ -144,6 +146,9 @@ def test_a_date_or_time_is_shown_without_the_words_the_span_runs_on_into():
     assert describe(agreement) == "Radio and Signal agree: 21:30 (Radio: about 9:30 p.m.)"
     (first, _), = agreement.values
     assert TEXTS["f"][first.start : first.end] == first.text
+    named = [quote("m", "engineer Karin Dahl", "City Post"), quote("n", "Karin Dahl", "River News")]
+    agreement = compare("Who led the inspection?", named, [TEXTS[q.doc_id] for q in named])
+    assert describe(agreement) == "City Post and River News agree: Karin Dahl"  # not "(City Post: engineer Karin Dahl)"
 
 
 def test_differing_sources_are_each_named_with_their_value():

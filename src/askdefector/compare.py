@@ -227,8 +227,9 @@ def states(text: str, first: Value) -> bool:
 
 
 def narrowed(document_text: str, start: int, end: int, value: Value) -> tuple[int, int]:
-    """The part of a span that states a date or a time of day ("June 3" of "June 3 was travelling
-    at 95 km/h"), as document offsets; any other value's span whole."""
+    """The part of a span that states a date, a time of day or a name ("June 3" of "June 3 was
+    travelling at 95 km/h", "Karin Dahl" of "engineer Karin Dahl"), as document offsets; any
+    other value's span whole."""
     span = document_text[start:end]
     if value.kind == "time":
         found = _TIME.search(document_text[start : end + 3])  # "p.m" of a span takes its last dot
@@ -238,6 +239,8 @@ def narrowed(document_text: str, start: int, end: int, value: Value) -> tuple[in
         day = find_date(span)
         year = re.search(rf"\b{value.key[0]}\b", span)
         at = day[1] if day else year.span() if year else None
+    elif value.kind == "words":
+        at = name_in(span, value)
     else:
         at = None
     return (start + at[0], start + at[1]) if at else (start, end)
